@@ -1,0 +1,1 @@
+"""Client of the Wonderland service (gRPC) and hyperparameter optimization (planned)."""

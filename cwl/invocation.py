@@ -1,0 +1,116 @@
+"""Running one tool invocation (CommandLineTool, ExpressionTool) with cwltool.
+
+cwltool builds the command line, stages the inputs, runs the process and collects the
+outputs; this module gives it a runtime context made from the engine's settings and turns
+what it reports into a `ToolResult`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import re
+import sys
+import threading
+from typing import Any
+
+from cwltool.context import RuntimeContext
+from cwltool.errors import UnsupportedRequirement
+from cwltool.mutation import MutationManager
+from cwltool.process import Process
+from cwl_utils.errors import WorkflowException
+
+SUCCESS = "success"
+FAILED = "permanentFail"
+UNSUPPORTED = "unsupported"
+
+_EXIT_STATUS = re.compile(r"exited with status: (-?\d+)")
+
+
+@dataclasses.dataclass(frozen=True)
+class ToolSettings:
+    """What every tool invocation of a launch shares; plain data, so it crosses processes."""
+
+    work_dir: str
+    tmpdir_prefix: str
+    cachedir: str | None = None
+    debug: bool = False
+    eval_timeout: float = 60.0
+    basedir: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class ToolResult:
+    status: str
+    outputs: dict[str, Any] | None
+    exit_code: int | None = None
+    message: str = ""
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def runtime_context(settings: ToolSettings, job_dir: str) -> RuntimeContext:
+    context = RuntimeContext()
+    context.tmp_outdir_prefix = job_dir.rstrip("/") + "/"
+    context.tmpdir_prefix = settings.tmpdir_prefix
+    context.stagedir = None
+    context.cachedir = settings.cachedir
+    context.basedir = settings.basedir
+    context.debug = settings.debug
+    context.eval_timeout = settings.eval_timeout
+    context.use_container = False
+    context.default_stdout = sys.stderr
+    context.workflow_eval_lock = threading.Condition(threading.RLock())
+    context.mutation_manager = MutationManager()
+    return context
+
+
+def run_tool(tool: Process, inputs: dict[str, Any], settings: ToolSettings, job_dir: str) -> ToolResult:
+    """Run `tool` on `inputs` to completion in this process; never raises for tool failures."""
+    os.makedirs(job_dir, exist_ok=True)
+    context = runtime_context(settings, job_dir)
+    received: dict[str, Any] = {}
+
+    def on_output(outputs: Any, status: str) -> None:
+        received["outputs"], received["status"] = outputs, status
+
+    collector = _Collect()
+    log = logging.getLogger("cwltool")
+    log.addHandler(collector)
+    try:
+        for job in tool.job(inputs, on_output, context):
+            if job is not None:
+                job.run(context)
+    except UnsupportedRequirement as exc:
+        return ToolResult(UNSUPPORTED, None, message=_first_line(str(exc)))
+    except WorkflowException as exc:
+        return ToolResult(FAILED, None, message=_first_line(str(exc)))
+    finally:
+        log.removeHandler(collector)
+    status = received.get("status", FAILED)
+    found = [int(m.group(1)) for line in collector.lines for m in [_EXIT_STATUS.search(line)] if m]
+    exit_code = found[-1] if found else (0 if status == SUCCESS else None)
+    message = "" if status == SUCCESS else _failure_message(collector.lines, exit_code)
+    return ToolResult(
+        SUCCESS if status == SUCCESS else FAILED, received.get("outputs"), exit_code, message
+    )
+
+
+def _first_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return " ".join(lines[:3]) if lines else "failed"
+
+
+def _failure_message(lines: list[str], exit_code: int | None) -> str:
+    if exit_code not in (None, 0):
+        return f"exit code {exit_code}"
+    useful = [_first_line(line) for line in lines if "completed permanentFail" not in line]
+    return "; ".join(useful[-2:]) or "failed"

@@ -1,0 +1,1 @@
+"""The workflow engine: scheduler, executors, the `wonderland` command."""

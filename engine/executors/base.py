@@ -1,0 +1,34 @@
+"""The executor interface: what goes in (a task) and what comes out (a completion)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Protocol
+
+from wonderland.cwl.invocation import ToolResult
+
+
+@dataclasses.dataclass(frozen=True)
+class Task:
+    key: str
+    tool_ref: str
+    inputs: dict[str, Any]
+    job_dir: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Completion:
+    key: str
+    result: ToolResult
+
+
+class Executor(Protocol):
+    name: str
+
+    def submit(self, task: Task) -> None: ...
+
+    def wait(self, timeout: float | None) -> list[Completion]: ...
+
+    def cancel(self, keys: list[str]) -> None: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,208 @@
+"""`wonderland run`: load, validate, record a launch (or resume one), schedule it on the local
+executor, and print the outputs. Errors are one line on stderr and exit code 1 (33 for an
+unsupported feature); `--debug` adds the traceback."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import sys
+from typing import Any
+
+from cwltool.context import RuntimeContext
+from cwltool.errors import UnsupportedRequirement
+from cwltool.process import Process
+from cwl_utils.errors import WorkflowException
+from schema_salad.exceptions import ValidationException
+
+from wonderland.cwl import loading
+from wonderland.cwl.dot import to_dot
+from wonderland.cwl.errors import one_line
+from wonderland.cwl.invocation import ToolSettings
+from wonderland.cwl.outputs import finalize_outputs
+from wonderland.cwl.requirements import allow_containers_on_host, check_runnable
+from wonderland.db import JobStatus, LaunchStatus, Store, StoreError
+from wonderland.engine import paths
+from wonderland.engine.executors.local import LocalExecutor
+from wonderland.engine.ownership import current_owner, owner_alive
+from wonderland.engine.progress import Progress
+from wonderland.engine.resources import ResourcePool, machine_ram_mib
+from wonderland.engine.scheduler import LaunchFailed, Scheduler
+
+EXIT_UNSUPPORTED = 33
+log = logging.getLogger("wonderland")
+
+
+class UserError(Exception):
+    """A failure to report as one line, with the exit code to use."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _setup_logging(args) -> None:
+    level = logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("wonderland: %(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(level)
+    log.propagate = False
+    cwltool_log = logging.getLogger("cwltool")
+    cwltool_log.setLevel(logging.DEBUG if args.debug else logging.ERROR)
+    cwltool_log.handlers[:] = [logging.StreamHandler(sys.stderr)] if args.debug else []
+    cwltool_log.propagate = False
+    logging.getLogger("salad").setLevel(logging.ERROR)
+
+
+def run(args) -> int:
+    _setup_logging(args)
+    try:
+        return _run(args)
+    except UserError as exc:
+        log.error("%s", exc, exc_info=args.debug)
+        return exc.code
+    except KeyboardInterrupt:
+        log.error("interrupted")
+        return 130
+
+
+def _load(args) -> loading.LoadedWorkflow:
+    try:
+        loaded = loading.load_workflow(args.workflow, args.job_order, debug=args.debug)
+        check_runnable(loaded.tool)
+        if args.no_container:
+            allow_containers_on_host(loaded.tool)
+        return loaded
+    except loading.ToolOptionsError as exc:
+        raise UserError(f"{args.workflow}: bad tool options ({exc})") from exc
+    except UnsupportedRequirement as exc:
+        raise UserError(f"unsupported: {one_line(exc)}", EXIT_UNSUPPORTED) from exc
+    except (ValidationException, WorkflowException) as exc:
+        raise UserError(one_line(exc)) from exc
+    except FileNotFoundError as exc:
+        raise UserError(f"{exc.filename}: no such file") from exc
+
+
+def _init_inputs(tool: Process, job_order: dict[str, Any], context: RuntimeContext) -> dict:
+    """Validate the input object against the process's inputs and fill in defaults."""
+    try:
+        return tool._init_job(job_order, context).job
+    except (ValidationException, WorkflowException) as exc:
+        raise UserError(f"invalid inputs: {one_line(exc)}") from exc
+    except OSError as exc:
+        raise UserError(f"invalid inputs: {exc.filename or exc}: {exc.strerror}") from exc
+
+
+def _runtime_context(args, basedir: str) -> RuntimeContext:
+    context = RuntimeContext()
+    context.basedir = basedir
+    context.debug = args.debug
+    context.eval_timeout = args.eval_timeout
+    context.tmpdir_prefix = args.tmpdir_prefix
+    context.use_container = False
+    return context
+
+
+def _run(args) -> int:
+    loaded = _load(args)
+    if args.validate:
+        print(f"{args.workflow} is valid CWL.")
+        return 0
+    if args.print_dot:
+        print(to_dot(loaded.tool))
+        return 0
+    context = _runtime_context(args, loaded.input_basedir)
+    inputs = _init_inputs(loaded.tool, loaded.job_order or {}, context)
+    outdir = os.path.abspath(args.outdir)
+    try:
+        store = Store(args.db or paths.default_db_url())
+    except StoreError as exc:
+        raise UserError(str(exc)) from exc
+    try:
+        return _launch(args, loaded, inputs, context, store, outdir)
+    finally:
+        store.close()
+
+
+def _take_over(store: Store, document_sha: str, job_order_sha: str, owner: str):
+    for launch in store.resumable_launches(document_sha, job_order_sha):
+        if launch.status == LaunchStatus.RUNNING and owner_alive(launch.owner):
+            continue
+        if store.set_launch_status(
+            launch.id, LaunchStatus.RUNNING, owner=owner, expected_owner=launch.owner
+        ):
+            return launch
+    return None
+
+
+def _launch(args, loaded, inputs, context, store: Store, outdir: str) -> int:
+    document = json.dumps(loaded.packed(), sort_keys=True)
+    document_sha = loading.canonical_digest(json.loads(document))
+    job_order_sha = loading.canonical_digest(inputs)
+    owner = current_owner()
+    work_root = os.path.abspath(args.work_dir or paths.default_work_dir())
+    launch = None if args.fresh else _take_over(store, document_sha, job_order_sha, owner)
+    previous = {}
+    if launch is not None:
+        launch_id, work_dir = launch.id, launch.work_dir
+        previous = {j.job_key: j for j in store.jobs(launch_id) if j.status == JobStatus.SUCCEEDED}
+        log.info("resuming launch %d: %d finished steps kept", launch_id, len(previous))
+    else:
+        launch_id = store.create_launch(
+            created_by=os.environ.get("USER", "local"),
+            name=os.path.basename(args.workflow),
+            workflow_uri=loaded.uri,
+            document=document,
+            document_sha256=document_sha,
+            job_order=json.dumps(inputs, sort_keys=True, default=str),
+            job_order_sha256=job_order_sha,
+            work_dir="",
+            owner=owner,
+        )
+        work_dir = os.path.join(work_root, f"launch-{launch_id}")
+        store.set_launch_work_dir(launch_id, work_dir)
+        log.info("launch %d started", launch_id)
+    os.makedirs(work_dir, exist_ok=True)
+    settings = ToolSettings(
+        work_dir=work_dir,
+        tmpdir_prefix=args.tmpdir_prefix,
+        cachedir=os.path.abspath(args.cachedir) if args.cachedir else None,
+        debug=args.debug,
+        eval_timeout=args.eval_timeout,
+        basedir=loaded.input_basedir,
+    )
+    executor = LocalExecutor(loading.steps_by_ref(loaded.tool), settings, args.parallel)
+    scheduler = Scheduler(
+        store=store,
+        launch_id=launch_id,
+        executor=executor,
+        settings=settings,
+        pool=ResourcePool(args.parallel, machine_ram_mib()),
+        previous=previous,
+        progress=Progress(enabled=None if not args.quiet else False),
+        runtime_context=context,
+    )
+    try:
+        outputs = scheduler.run(loaded.tool, inputs)
+        final = finalize_outputs(outputs, outdir, work_dir)
+    except LaunchFailed as exc:
+        store.set_launch_status(launch_id, LaunchStatus.FAILED, message=str(exc))
+        raise UserError(str(exc), EXIT_UNSUPPORTED if exc.unsupported else 1) from exc
+    except (WorkflowException, ValidationException, OSError) as exc:
+        store.set_launch_status(launch_id, LaunchStatus.FAILED, message=one_line(exc))
+        raise UserError(one_line(exc)) from exc
+    except BaseException:
+        store.set_launch_status(launch_id, LaunchStatus.FAILED, message="interrupted")
+        store.cancel_running_jobs(launch_id, "interrupted")
+        raise
+    finally:
+        executor.close()
+    store.set_launch_status(launch_id, LaunchStatus.SUCCEEDED, outputs=final)
+    shutil.rmtree(work_dir, ignore_errors=True)
+    json.dump(final, sys.stdout, indent=4, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+    return 0

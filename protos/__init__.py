@@ -1,0 +1,1 @@
+"""The gRPC API definition and its generated modules (planned)."""
