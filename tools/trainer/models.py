@@ -29,6 +29,9 @@ from wonderland.trainer.errors import TrainerError, first_line
 
 Params = dict[str, Any]
 
+# lightgbm's names for its thread count; any of them in the params overrides our one thread.
+_LIGHTGBM_THREADS = {"n_jobs", "num_threads", "num_thread", "nthread", "nthreads"}
+
 
 def _random_forest(params: Params, seed: int) -> BaseEstimator:
     return RandomForestClassifier(**{"random_state": seed, **params})
@@ -46,9 +49,6 @@ def _lightgbm(params: Params, seed: int) -> BaseEstimator:
     if not _LIGHTGBM_THREADS & set(params):
         defaults["n_jobs"] = 1
     return LGBMClassifier(**{**defaults, **params})
-
-
-_LIGHTGBM_THREADS = {"n_jobs", "num_threads", "num_thread", "nthread", "nthreads"}
 
 
 MODELS: dict[str, Callable[[Params, int], BaseEstimator]] = {
