@@ -114,6 +114,7 @@ def _run(args) -> int:
     if args.print_dot:
         print(to_dot(loaded.tool))
         return 0
+    os.makedirs(os.path.dirname(args.tmpdir_prefix) or ".", exist_ok=True)
     context = _runtime_context(args, loaded.input_basedir)
     inputs = _init_inputs(loaded.tool, loaded.job_order or {}, context)
     outdir = os.path.abspath(args.outdir)

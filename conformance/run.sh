@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Run the CWL v1.2 conformance suite (../shared/cwl-v1.2) against `wonderland run` with cwltest.
+#   conformance/run.sh [--check] [extra cwltest options, e.g. -n 1-20]
+# Writes badges to conformance/badges/ and a JUnit report to conformance/results/.
+# With --check, fails when fewer tests pass than conformance/minimum-passes records.
+set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+suite="${CWL_SUITE:-$here/../../shared/cwl-v1.2}"
+check=0
+if [ "${1:-}" = "--check" ]; then check=1; shift; fi
+[ -f "$suite/conformance_tests.yaml" ] || { echo "conformance: no suite at $suite" >&2; exit 1; }
+work="$(mktemp -d)"
+rm -rf "$here/badges"; mkdir -p "$here/results"
+export WONDERLAND_HOME="$work/home"
+cd "$suite"
+cwltest --test conformance_tests.yaml --tool wonderland -j "${CWL_JOBS:-2}" --timeout 300 \
+  --badgedir "$here/badges" --junit-xml "$here/results/junit.xml" "$@" \
+  -- run --db "sqlite:///$work/state.db" --work-dir "$work/work" --tmpdir-prefix "$work/tmp/" \
+  2>&1 | tee "$here/results/cwltest.log" | grep -E "^(Test [0-9]+ failed|Test failed|[0-9]+ tests passed|[0-9]+ (tests )?failures|[0-9]+ unsupported|.*tests passed)" 
+rm -rf "$work"
+passed=$(python3 -c "import json,sys; b=json.load(open('$here/badges/all.json')); print(b['message'].split('%')[0])" 2>/dev/null || echo "?")
+summary=$(grep -E "tests passed" "$here/results/cwltest.log" | tail -1)
+echo "conformance: $summary"
+if [ "$check" = 1 ]; then
+  minimum=$(cat "$here/minimum-passes")
+  got=$(echo "$summary" | grep -oE "^[0-9]+" || echo 0)
+  if [ "$got" -lt "$minimum" ]; then
+    echo "conformance: $got tests passed, fewer than the $minimum recorded in conformance/minimum-passes" >&2
+    exit 1
+  fi
+  echo "conformance: $got passed, at least the $minimum recorded"
+fi
