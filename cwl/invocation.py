@@ -57,8 +57,9 @@ class _Collect(logging.Handler):
         self.lines.append(record.getMessage())
 
 
-def runtime_context(settings: ToolSettings, job_dir: str) -> RuntimeContext:
+def runtime_context(settings: ToolSettings, job_dir: str, toplevel: bool = False) -> RuntimeContext:
     context = RuntimeContext()
+    context.toplevel = toplevel
     context.tmp_outdir_prefix = job_dir.rstrip("/") + "/"
     context.tmpdir_prefix = settings.tmpdir_prefix
     context.stagedir = None
@@ -73,10 +74,16 @@ def runtime_context(settings: ToolSettings, job_dir: str) -> RuntimeContext:
     return context
 
 
-def run_tool(tool: Process, inputs: dict[str, Any], settings: ToolSettings, job_dir: str) -> ToolResult:
-    """Run `tool` on `inputs` to completion in this process; never raises for tool failures."""
+def run_tool(
+    tool: Process, inputs: dict[str, Any], settings: ToolSettings, job_dir: str,
+    toplevel: bool = False,
+) -> ToolResult:
+    """Run `tool` on `inputs` to completion in this process; never raises for tool failures.
+
+    `toplevel` is true when the tool is the document's main process rather than a step
+    (cwltool then discovers secondary files of the inputs)."""
     os.makedirs(job_dir, exist_ok=True)
-    context = runtime_context(settings, job_dir)
+    context = runtime_context(settings, job_dir, toplevel)
     received: dict[str, Any] = {}
 
     def on_output(outputs: Any, status: str) -> None:

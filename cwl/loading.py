@@ -63,6 +63,7 @@ def load_workflow(
     loading_context = cwltool.main.setup_loadingContext(None, runtime_context, args)
     loading_context.do_validate = do_validate
     loading_context.disable_js_validation = True
+    loading_context.relax_path_checks = True  # file names with spaces or '#' are fine
     uri, tool_file_uri = resolve_tool_uri(
         workflow,
         resolver=loading_context.resolver,

@@ -14,6 +14,7 @@ from typing import Any
 from cwltool.context import RuntimeContext
 from cwltool.errors import UnsupportedRequirement
 from cwltool.process import Process
+from cwltool.update import ORIGINAL_CWLVERSION
 from cwl_utils.errors import WorkflowException
 from schema_salad.exceptions import ValidationException
 
@@ -86,14 +87,28 @@ def _load(args) -> loading.LoadedWorkflow:
         raise UserError(f"{exc.filename}: no such file") from exc
 
 
-def _init_inputs(tool: Process, job_order: dict[str, Any], context: RuntimeContext) -> dict:
-    """Validate the input object against the process's inputs and fill in defaults."""
+def _check_inputs(tool: Process, job_order: dict[str, Any], context: RuntimeContext) -> None:
+    """Validate the input object against the process's inputs before any state is written."""
     try:
-        return tool._init_job(job_order, context).job
+        tool._init_job(job_order, context)
     except (ValidationException, WorkflowException) as exc:
         raise UserError(f"invalid inputs: {one_line(exc)}") from exc
     except OSError as exc:
         raise UserError(f"invalid inputs: {exc.filename or exc}: {exc.strerror}") from exc
+
+
+JOB_REQUIREMENTS = "https://w3id.org/cwl/cwl#requirements"
+
+
+def _apply_input_requirements(tool: Process, job_order: dict[str, Any]) -> dict[str, Any]:
+    """`cwl:requirements` in the input object apply to the main process (CWL v1.1+)."""
+    if JOB_REQUIREMENTS not in job_order:
+        return job_order
+    if tool.metadata.get(ORIGINAL_CWLVERSION) == "v1.0":
+        raise UserError("cwl:requirements in the input object needs cwlVersion v1.1 or later")
+    job_order = dict(job_order)
+    tool.requirements.extend(job_order.pop(JOB_REQUIREMENTS))
+    return job_order
 
 
 def _runtime_context(args, basedir: str) -> RuntimeContext:
@@ -103,6 +118,7 @@ def _runtime_context(args, basedir: str) -> RuntimeContext:
     context.eval_timeout = args.eval_timeout
     context.tmpdir_prefix = args.tmpdir_prefix
     context.use_container = False
+    context.toplevel = True
     return context
 
 
@@ -116,7 +132,8 @@ def _run(args) -> int:
         return 0
     os.makedirs(os.path.dirname(args.tmpdir_prefix) or ".", exist_ok=True)
     context = _runtime_context(args, loaded.input_basedir)
-    inputs = _init_inputs(loaded.tool, loaded.job_order or {}, context)
+    inputs = _apply_input_requirements(loaded.tool, loaded.job_order or {})
+    _check_inputs(loaded.tool, inputs, context)
     outdir = os.path.abspath(args.outdir)
     try:
         store = Store(args.db or paths.default_db_url())

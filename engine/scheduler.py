@@ -31,6 +31,7 @@ from wonderland.engine.executors.base import Completion, Executor, Task
 from wonderland.engine.progress import Progress
 from wonderland.engine.resources import ResourcePool, Resources, requested_resources
 
+ROOT_KEY = "main"
 OutputCallback = Callable[[dict[str, Any]], None]
 
 
@@ -81,7 +82,7 @@ class Scheduler:
     # -- entry -------------------------------------------------------------------------------
 
     def run(self, tool: Process, inputs: dict[str, Any]) -> dict[str, Any]:
-        self.start_process(tool, "", "main", "main", inputs, self._root_done, initialized=True)
+        self.start_process(tool, "", ROOT_KEY, ROOT_KEY, inputs, self._root_done)
         try:
             while self.outputs is None and self.failure is None:
                 self._drain_deferred()
@@ -120,12 +121,14 @@ class Scheduler:
         node_name: str,
         inputs: dict[str, Any],
         on_done: OutputCallback,
-        initialized: bool = False,
     ) -> None:
         """Run `tool` on `inputs`: a workflow opens a frame, anything else is a leaf job."""
         if isinstance(tool, Workflow):
-            if not initialized:
-                inputs = tool._init_job(inputs, self.runtime_context).job
+            context = self.runtime_context
+            if key != ROOT_KEY:
+                context = context.copy()
+                context.toplevel = False
+            inputs = tool._init_job(inputs, context).job
             WorkflowFrame(self, tool, ref, key, inputs, on_done).start()
             return
         if key in self.previous:
@@ -146,7 +149,7 @@ class Scheduler:
     def _run_inline(self, tool, key, node_name, inputs, on_done) -> None:
         """ExpressionTools are evaluated in the engine: no process to start, still recorded."""
         self.store.start_jobs(self.launch_id, [JobStart(key, node_name, "inline", inputs)])
-        result = run_tool(tool, inputs, self.settings, self._job_dir(key))
+        result = run_tool(tool, inputs, self.settings, self._job_dir(key), key == ROOT_KEY)
         self._record_and_route([(key, node_name, result)], {key: on_done})
 
     def _job_dir(self, key: str) -> str:
@@ -173,7 +176,9 @@ class Scheduler:
         )
         for job in batch:
             self.running[job.key] = job
-            self.executor.submit(Task(job.key, job.tool_ref, job.inputs, self._job_dir(job.key)))
+            self.executor.submit(
+                Task(job.key, job.tool_ref, job.inputs, self._job_dir(job.key), job.key == ROOT_KEY)
+            )
         self.progress.waiting -= len(batch)
         self.progress.running += len(batch)
 
@@ -213,7 +218,7 @@ class Scheduler:
 
     def _job_failed(self, key: str, node_name: str, result: ToolResult) -> None:
         self.progress.failed += 1
-        where = "main process" if key == "main" else f"step {key}"
+        where = "main process" if key == ROOT_KEY else f"step {key}"
         self.fail(f"{where} failed: {result.message}", unsupported=result.status == UNSUPPORTED)
 
 
@@ -232,7 +237,7 @@ class WorkflowFrame:
         self.scheduler = scheduler
         self.workflow = workflow
         self.ref = ref
-        self.prefix = "" if key == "main" else key + "/"
+        self.prefix = "" if key == ROOT_KEY else key + "/"
         self.on_done = on_done
         self.values: dict[str, Any] = {
             param["id"]: inputs.get(shortname(param["id"])) for param in workflow.tool["inputs"]

@@ -14,6 +14,7 @@ class Task:
     tool_ref: str
     inputs: dict[str, Any]
     job_dir: str
+    toplevel: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

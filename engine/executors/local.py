@@ -54,7 +54,9 @@ def _worker_main(conn, tools: dict[str, Any], settings: ToolSettings, parent: in
         if task is None:
             break
         try:
-            result = run_tool(tools[task.tool_ref], task.inputs, settings, task.job_dir)
+            result = run_tool(
+                tools[task.tool_ref], task.inputs, settings, task.job_dir, task.toplevel
+            )
         except Exception as exc:  # a bug or an unexpected cwltool error: report it, stay alive
             result = ToolResult(FAILED, None, message=f"{type(exc).__name__}: {exc}")
         conn.send(Completion(task.key, result))
