@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from wonderland.db import Store
 from wonderland.db.store import LaunchRecord
 
@@ -99,6 +100,7 @@ class Sandbox:
         **options: bool,
     ) -> Result:
         """Run `wonderland run ARGS` to completion in a subprocess."""
+        self.root.mkdir(parents=True, exist_ok=True)
         proc = subprocess.run(
             self.command(args, **options),
             check=False,

@@ -16,6 +16,7 @@ import re
 
 import pytest
 from conftest import DATA, Result, Sandbox
+
 from wonderland.db import LaunchStatus
 
 BAD = DATA / "bad"

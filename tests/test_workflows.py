@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA, Result, RunWonderland, Sandbox
+
 from wonderland.db import JobStatus, LaunchStatus, Store
 
 
@@ -149,7 +150,7 @@ def test_step_input_default(run_wonderland: RunWonderland, store, write_job, inp
     assert_one_launch_succeeded(store, {"join": "local"})
 
 
-# -- subworkflows and ExpressionTools ----------------------------------------------------------------
+# -- subworkflows and ExpressionTools ---------------------------------------------------------
 
 
 def test_subworkflow_inside_a_scatter(run_wonderland: RunWonderland, store, write_job):
@@ -201,7 +202,7 @@ def test_input_file_relative_to_the_job_file(
     assert_one_launch_succeeded(store, {"main": "local"})
 
 
-# -- options ----------------------------------------------------------------------------------------
+# -- options -----------------------------------------------------------------------------------
 
 
 def test_parallel_one_gives_the_same_outputs_as_the_default(
