@@ -1,0 +1,289 @@
+"""The Store on a real SQLite file: migrations to the head revision, launches and step jobs,
+and the transition rules (finished jobs never change; refused moves change nothing)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from wonderland.db import JobStatus, LaunchStatus, Store, StoreError, migrate
+from wonderland.db.schema import metadata
+from wonderland.db.states import IllegalTransition
+from wonderland.db.store import JobEnd, JobStart
+
+DOC_SHA = "d" * 64
+JOB_SHA = "j" * 64
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Store]:
+    opened = Store(f"sqlite:///{tmp_path / 'nested' / 'state.db'}")
+    yield opened
+    opened.close()
+
+
+def new_launch(db: Store, *, document_sha: str = DOC_SHA, job_sha: str = JOB_SHA, **extra) -> int:
+    fields = {
+        "created_by": "tester",
+        "name": "wf.cwl",
+        "workflow_uri": "file:///wf.cwl",
+        "document": '{"class": "Workflow"}',
+        "document_sha256": document_sha,
+        "job_order": "{}",
+        "job_order_sha256": job_sha,
+        "work_dir": "/work/launch",
+        "owner": "host:1:1",
+    }
+    fields.update(extra)
+    return db.create_launch(**fields)
+
+
+def start(key: str, executor: str = "local") -> JobStart:
+    return JobStart(key, key.split("[")[0], executor, {"x": 1})
+
+
+def statuses(db: Store, launch_id: int) -> dict[str, JobStatus]:
+    return {job.job_key: job.status for job in db.jobs(launch_id)}
+
+
+# -- migrations ---------------------------------------------------------------------------------
+
+
+def test_head_revision_is_alembics_script_head() -> None:
+    scripts = ScriptDirectory(migrate.MIGRATIONS_DIR)
+    assert scripts.get_heads() == [migrate.HEAD_REVISION]  # one head, the one the code expects
+
+
+def test_opening_an_empty_database_migrates_it_to_head(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    sa.create_engine(f"sqlite:///{path}").dispose()
+    store = Store(f"sqlite:///{path}")
+    try:
+        assert migrate.current_revision(store.engine) == migrate.HEAD_REVISION
+        tables = set(sa.inspect(store.engine).get_table_names())
+        assert {"pipeline_launch", "kubernetes_job", "alembic_version"} <= tables
+    finally:
+        store.close()
+
+
+def test_migrated_database_matches_the_table_definitions(db: Store) -> None:
+    with db.engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert differences == []
+
+
+def test_reopening_a_database_keeps_its_data(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    first = Store(url)
+    launch_id = new_launch(first)
+    first.close()
+    second = Store(url)
+    try:
+        assert second.get_launch(launch_id).name == "wf.cwl"
+        assert migrate.current_revision(second.engine) == migrate.HEAD_REVISION
+    finally:
+        second.close()
+
+
+def test_a_bad_database_url_is_a_store_error() -> None:
+    with pytest.raises(StoreError, match="not a database URL"):
+        Store("no such thing")
+
+
+# -- launches -------------------------------------------------------------------------------------
+
+
+def test_create_launch_records_everything(db: Store) -> None:
+    launch_id = new_launch(db)
+    launch = db.get_launch(launch_id)
+    assert launch.id == launch_id
+    assert launch.status == LaunchStatus.RUNNING
+    assert (launch.created_by, launch.name, launch.owner) == ("tester", "wf.cwl", "host:1:1")
+    assert launch.work_dir == "/work/launch"
+    assert launch.outputs is None
+    assert launch.finished_at is None
+    assert db.get_launch(launch_id + 1) is None
+
+
+def test_launch_succeeds_with_outputs_and_then_never_changes(db: Store) -> None:
+    launch_id = new_launch(db)
+    assert db.set_launch_status(launch_id, LaunchStatus.SUCCEEDED, outputs={"out": [1, 2]})
+    launch = db.get_launch(launch_id)
+    assert launch.status == LaunchStatus.SUCCEEDED
+    assert launch.outputs == {"out": [1, 2]}
+    assert launch.finished_at is not None
+    for status in (LaunchStatus.RUNNING, LaunchStatus.FAILED, LaunchStatus.CANCELLED):
+        assert not db.set_launch_status(launch_id, status, message="no")
+    assert db.get_launch(launch_id).status == LaunchStatus.SUCCEEDED
+    assert db.get_launch(launch_id).message == ""
+
+
+def test_failed_launch_may_run_again_cancelled_may_not(db: Store) -> None:
+    failed, cancelled = new_launch(db), new_launch(db)
+    assert db.set_launch_status(failed, LaunchStatus.FAILED, message="step x failed")
+    assert db.get_launch(failed).message == "step x failed"
+    assert db.set_launch_status(failed, LaunchStatus.RUNNING)
+    assert db.set_launch_status(cancelled, LaunchStatus.CANCELLED)
+    assert not db.set_launch_status(cancelled, LaunchStatus.RUNNING)
+    assert db.get_launch(cancelled).status == LaunchStatus.CANCELLED
+
+
+def test_no_launch_can_move_back_to_pending(db: Store) -> None:
+    launch_id = new_launch(db)
+    with pytest.raises(IllegalTransition):
+        db.set_launch_status(launch_id, LaunchStatus.PENDING)
+
+
+def test_take_over_needs_the_expected_owner(db: Store) -> None:
+    launch_id = new_launch(db, owner="host:1:1")
+    assert not db.set_launch_status(
+        launch_id, LaunchStatus.RUNNING, owner="host:3:3", expected_owner="host:2:2"
+    )
+    assert db.get_launch(launch_id).owner == "host:1:1"
+    assert db.set_launch_status(
+        launch_id, LaunchStatus.RUNNING, owner="host:3:3", expected_owner="host:1:1"
+    )
+    assert db.get_launch(launch_id).owner == "host:3:3"
+
+
+def test_resumable_launches_are_running_or_failed_of_the_same_document_and_inputs(
+    db: Store,
+) -> None:
+    running = new_launch(db)
+    failed = new_launch(db)
+    db.set_launch_status(failed, LaunchStatus.FAILED)
+    done = new_launch(db)
+    db.set_launch_status(done, LaunchStatus.SUCCEEDED)
+    cancelled = new_launch(db)
+    db.set_launch_status(cancelled, LaunchStatus.CANCELLED)
+    new_launch(db, document_sha="e" * 64)
+    new_launch(db, job_sha="k" * 64)
+
+    found = db.resumable_launches(DOC_SHA, JOB_SHA)
+    assert [launch.id for launch in found] == [failed, running]  # newest first
+    assert db.resumable_launches("0" * 64, JOB_SHA) == []
+
+
+def test_list_launches_newest_first_with_limit(db: Store) -> None:
+    ids = [new_launch(db) for _ in range(3)]
+    assert [launch.id for launch in db.list_launches()] == ids[::-1]
+    assert [launch.id for launch in db.list_launches(limit=2)] == ids[:0:-1]
+
+
+# -- step jobs ---------------------------------------------------------------------------------
+
+
+def test_start_then_finish_jobs(db: Store) -> None:
+    launch_id = new_launch(db)
+    db.start_jobs(launch_id, [start("a[0]"), start("a[1]"), start("b", "inline")])
+    jobs = {job.job_key: job for job in db.jobs(launch_id)}
+    assert list(jobs) == ["a[0]", "a[1]", "b"]  # in order of creation
+    assert all(job.status == JobStatus.RUNNING and job.attempt == 1 for job in jobs.values())
+    assert (jobs["a[0]"].node_name, jobs["b"].executor) == ("a", "inline")
+
+    changed = db.finish_jobs(
+        launch_id,
+        [
+            JobEnd("a[0]", JobStatus.SUCCEEDED, {"out": "x"}, 0),
+            JobEnd("a[1]", JobStatus.FAILED, None, 3, "exit code 3"),
+        ],
+    )
+    assert changed == 2
+    jobs = {job.job_key: job for job in db.jobs(launch_id)}
+    assert (jobs["a[0]"].status, jobs["a[0]"].outputs, jobs["a[0]"].exit_code) == (
+        JobStatus.SUCCEEDED,
+        {"out": "x"},
+        0,
+    )
+    assert (jobs["a[1]"].status, jobs["a[1]"].exit_code, jobs["a[1]"].message) == (
+        JobStatus.FAILED,
+        3,
+        "exit code 3",
+    )
+    assert jobs["b"].status == JobStatus.RUNNING
+
+
+def test_jobs_belong_to_their_launch(db: Store) -> None:
+    first, second = new_launch(db), new_launch(db)
+    db.start_jobs(first, [start("a")])
+    db.start_jobs(second, [start("a")])  # the same key in another launch is another job
+    db.finish_jobs(first, [JobEnd("a", JobStatus.SUCCEEDED, {})])
+    assert statuses(db, first) == {"a": JobStatus.SUCCEEDED}
+    assert statuses(db, second) == {"a": JobStatus.RUNNING}
+
+
+def test_finish_on_a_succeeded_job_changes_nothing(db: Store) -> None:
+    launch_id = new_launch(db)
+    db.start_jobs(launch_id, [start("a")])
+    assert db.finish_jobs(launch_id, [JobEnd("a", JobStatus.SUCCEEDED, {"out": 1}, 0)]) == 1
+    for status in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED):
+        assert db.finish_jobs(launch_id, [JobEnd("a", status, {"out": 2}, 9, "late")]) == 0
+    [job] = db.jobs(launch_id)
+    assert (job.status, job.outputs, job.exit_code, job.message) == (
+        JobStatus.SUCCEEDED,
+        {"out": 1},
+        0,
+        "",
+    )
+
+
+def test_start_of_a_succeeded_key_is_refused_and_rolls_back(db: Store) -> None:
+    launch_id = new_launch(db)
+    db.start_jobs(launch_id, [start("done")])
+    db.finish_jobs(launch_id, [JobEnd("done", JobStatus.SUCCEEDED, {})])
+    with pytest.raises(StoreError):
+        db.start_jobs(launch_id, [start("new"), start("done")])
+    # One transaction: the refused batch recorded nothing, not even the new key.
+    assert statuses(db, launch_id) == {"done": JobStatus.SUCCEEDED}
+    assert db.jobs(launch_id)[0].attempt == 1
+
+
+def test_failed_or_orphaned_jobs_start_again_as_a_new_attempt(db: Store) -> None:
+    launch_id = new_launch(db)
+    db.start_jobs(launch_id, [start("failed"), start("orphan")])
+    db.finish_jobs(launch_id, [JobEnd("failed", JobStatus.FAILED, None, 1, "exit code 1")])
+    # "orphan" stays RUNNING: its process died with the engine.
+    db.start_jobs(launch_id, [start("failed"), start("orphan")])
+    jobs = {job.job_key: job for job in db.jobs(launch_id)}
+    for key in ("failed", "orphan"):
+        assert (jobs[key].status, jobs[key].attempt) == (JobStatus.RUNNING, 2)
+    assert (jobs["failed"].exit_code, jobs["failed"].message) == (None, "")
+
+
+def test_a_failed_job_cannot_become_succeeded_without_running_again(db: Store) -> None:
+    launch_id = new_launch(db)
+    db.start_jobs(launch_id, [start("a")])
+    db.finish_jobs(launch_id, [JobEnd("a", JobStatus.FAILED, None, 1)])
+    assert db.finish_jobs(launch_id, [JobEnd("a", JobStatus.SUCCEEDED, {})]) == 0
+    assert statuses(db, launch_id) == {"a": JobStatus.FAILED}
+
+
+def test_cancel_running_jobs_leaves_finished_ones(db: Store) -> None:
+    launch_id = new_launch(db)
+    db.start_jobs(launch_id, [start("a"), start("b"), start("c")])
+    db.finish_jobs(
+        launch_id, [JobEnd("a", JobStatus.SUCCEEDED, {}), JobEnd("b", JobStatus.FAILED, None)]
+    )
+    assert db.cancel_running_jobs(launch_id, "launch failed") == 1
+    assert statuses(db, launch_id) == {
+        "a": JobStatus.SUCCEEDED,
+        "b": JobStatus.FAILED,
+        "c": JobStatus.CANCELLED,
+    }
+    assert db.jobs(launch_id)[2].message == "launch failed"
+
+
+def test_job_inputs_are_stored_as_json(db: Store) -> None:
+    launch_id = new_launch(db)
+    inputs = {"file": {"class": "File", "location": "file:///x y#z"}, "n": [1, None]}
+    db.start_jobs(launch_id, [JobStart("a", "a", "local", inputs)])
+    with db.engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT inputs FROM kubernetes_job")).scalar_one()
+    assert json.loads(stored) == inputs
