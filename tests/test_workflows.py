@@ -263,3 +263,28 @@ def test_docker_requirement_under_hints_just_runs(run_wonderland: RunWonderland,
     outputs = succeeded(run_wonderland([DATA / "docker_hint.cwl", write_job({"message": "hi"})]))
     assert outputs == {"out": "hi"}
     assert_one_launch_succeeded(store, {"main": "local"})
+
+
+# -- failures ----------------------------------------------------------------------------------
+
+
+def test_failed_step_is_recorded_with_its_exit_code(
+    run_wonderland: RunWonderland, sandbox: Sandbox, write_job, tmp_path: Path
+):
+    job = write_job(
+        {"item": 0, "log": str(tmp_path / "side.log"), "flag": str(tmp_path / "no-flag")}
+    )
+    code, out, err = run_wonderland([DATA / "fail_without_flag.cwl", job])
+    assert code == 1
+    assert out == ""
+    assert "Traceback" not in err
+    [launch] = sandbox.launches()
+    assert launch.status == LaunchStatus.FAILED
+    store = sandbox.open_store()
+    try:
+        [job_row] = store.jobs(launch.id)
+    finally:
+        store.close()
+    assert (job_row.job_key, job_row.status) == ("main", JobStatus.FAILED)
+    assert job_row.exit_code == 3, job_row.message
+    assert "3" in err.strip().splitlines()[-1]
