@@ -14,6 +14,10 @@ def _node_of(source: str, step_ids: set[str]) -> str:
     return owner if owner in step_ids else source
 
 
+def _edge(source: str, target: str) -> str:
+    return f"  {json.dumps(source)} -> {json.dumps(target)};"
+
+
 def to_dot(tool: Process) -> str:
     lines = ["digraph workflow {", "  rankdir=LR;"]
     if not isinstance(tool, Workflow):
@@ -29,11 +33,11 @@ def to_dot(tool: Process) -> str:
         lines.append(f"  {json.dumps(step.id)} [label={json.dumps(label)}, shape=box];")
         for param in step.tool["inputs"]:
             for source in aslist(param.get("source", [])):
-                lines.append(f"  {json.dumps(_node_of(source, step_ids))} -> {json.dumps(step.id)};")
+                lines.append(_edge(_node_of(source, step_ids), step.id))
     for param in tool.tool["outputs"]:
         lines.append(f"  {json.dumps(param['id'])} [label={json.dumps(shortname(param['id']))}, "
                      "shape=ellipse, style=filled, fillcolor=\"#94DDF4\"];")
         for source in aslist(param.get("outputSource", [])):
-            lines.append(f"  {json.dumps(_node_of(source, step_ids))} -> {json.dumps(param['id'])};")
+            lines.append(_edge(_node_of(source, step_ids), param["id"]))
     lines.append("}")
     return "\n".join(lines)

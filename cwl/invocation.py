@@ -15,11 +15,11 @@ import sys
 import threading
 from typing import Any
 
+from cwl_utils.errors import WorkflowException
 from cwltool.context import RuntimeContext
 from cwltool.errors import UnsupportedRequirement
 from cwltool.mutation import MutationManager
 from cwltool.process import Process
-from cwl_utils.errors import WorkflowException
 
 SUCCESS = "success"
 FAILED = "permanentFail"
@@ -95,6 +95,10 @@ def run_tool(
     try:
         for job in tool.job(inputs, on_output, context):
             if job is not None:
+                if hasattr(job, "process_monitor"):
+                    # cwltool samples the tool's memory with psutil from a timer thread, one
+                    # thread per job; the engine measures resources itself.
+                    job.process_monitor = _wait_only
                 job.run(context)
     except UnsupportedRequirement as exc:
         return ToolResult(UNSUPPORTED, None, message=_first_line(str(exc)))
@@ -109,6 +113,10 @@ def run_tool(
     return ToolResult(
         SUCCESS if status == SUCCESS else FAILED, received.get("outputs"), exit_code, message
     )
+
+
+def _wait_only(process) -> None:
+    process.wait()
 
 
 def _first_line(text: str) -> str:

@@ -92,7 +92,17 @@ def _initial_job_order(job_order_object, args, tool, jobloader, input_basedir) -
     except SystemExit as exit_:  # argparse of tool options: its message is on stderr already
         raise ToolOptionsError(str(exit_.code)) from None
     order.pop("id", None)
-    return order
+    return plain(order)
+
+
+def plain(value: Any) -> Any:
+    """ruamel's commented maps and sequences as plain dicts and lists: copying a commented
+    sequence copies its line numbers item by item, which made large inputs slow."""
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
 
 
 class ToolOptionsError(Exception):

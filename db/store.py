@@ -11,7 +11,7 @@ import dataclasses
 import datetime
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,8 +23,8 @@ from wonderland.db.schema import kubernetes_job, pipeline_launch
 from wonderland.db.states import (
     JOB_TRANSITIONS,
     LAUNCH_TRANSITIONS,
-    JobStatus,
     IllegalTransition,
+    JobStatus,
     LaunchStatus,
 )
 
@@ -39,6 +39,38 @@ def utcnow() -> datetime.datetime:
 
 def _sources_of(table: dict, target) -> list[int]:
     return [int(s) for s, targets in table.items() if target in targets]
+
+
+def _states_before(table: dict, target) -> str:
+    """The states that may move to `target`, as an SQL list (fixed text, so the statements
+    below are built once and run with executemany)."""
+    return ", ".join(str(s) for s in _sources_of(table, target))
+
+
+# The statements of the scheduler's hot path, written out once: a launch of thousands of steps
+# records each start and end, and building Core statements per call cost more than running them.
+_INSERT_JOB = sa.text(
+    "INSERT INTO kubernetes_job (pipeline_launch_id, status, created_at, started_at,"
+    " pipeline_node_name, job_key, executor, job_name, inputs, attempt, message)"
+    " VALUES (:launch, :status, :now, :now, :node, :k, :executor, :job_name, :inputs, 1, '')"
+)
+_RESTART_JOB = sa.text(
+    f"UPDATE kubernetes_job SET status = {int(JobStatus.RUNNING)}, attempt = attempt + 1,"
+    " started_at = :now, finished_at = NULL, exit_code = NULL, message = '',"
+    " executor = :executor, job_name = :job_name, inputs = :inputs"
+    " WHERE pipeline_launch_id = :launch AND job_key = :k"
+    f" AND status IN ({_states_before(JOB_TRANSITIONS, JobStatus.RUNNING)})"
+)
+_END_JOB = {
+    status: sa.text(
+        "UPDATE kubernetes_job SET status = :new, outputs = :outputs, exit_code = :exit_code,"
+        " message = :message, finished_at = :now"
+        " WHERE pipeline_launch_id = :launch AND job_key = :k"
+        f" AND status IN ({_states_before(JOB_TRANSITIONS, status)})"
+    )
+    for status in JobStatus
+    if _sources_of(JOB_TRANSITIONS, status)
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -264,88 +296,92 @@ class Store:
         A key seen before (its process died, or it failed in an earlier attempt) gets a new
         attempt; a key that already SUCCEEDED is refused, since finished jobs never change.
         """
-        if not starts:
-            return
-        now = utcnow()
-        keys = [s.job_key for s in starts]
-        with self.engine.begin() as conn:
-            existing = {
-                row.job_key: row
-                for row in conn.execute(
-                    sa.select(kubernetes_job.c.job_key, kubernetes_job.c.status).where(
-                        kubernetes_job.c.pipeline_launch_id == launch_id,
-                        kubernetes_job.c.job_key.in_(keys),
-                    )
-                )
-            }
-            fresh = [s for s in starts if s.job_key not in existing]
-            again = [s for s in starts if s.job_key in existing]
-            if fresh:
-                conn.execute(
-                    kubernetes_job.insert(),
-                    [
-                        {
-                            "pipeline_launch_id": launch_id,
-                            "status": int(JobStatus.RUNNING),
-                            "created_at": now,
-                            "started_at": now,
-                            "pipeline_node_name": s.node_name,
-                            "job_key": s.job_key,
-                            "executor": s.executor,
-                            "job_name": s.job_name,
-                            "inputs": json.dumps(s.inputs),
-                        }
-                        for s in fresh
-                    ],
-                )
-            for s in again:
-                result = conn.execute(
-                    kubernetes_job.update()
-                    .where(
-                        kubernetes_job.c.pipeline_launch_id == launch_id,
-                        kubernetes_job.c.job_key == s.job_key,
-                        kubernetes_job.c.status.in_(
-                            _sources_of(JOB_TRANSITIONS, JobStatus.RUNNING)
-                        ),
-                    )
-                    .values(
-                        status=int(JobStatus.RUNNING),
-                        attempt=kubernetes_job.c.attempt + 1,
-                        started_at=now,
-                        finished_at=None,
-                        exit_code=None,
-                        message="",
-                        executor=s.executor,
-                        job_name=s.job_name,
-                        inputs=json.dumps(s.inputs),
-                    )
-                )
-                if result.rowcount != 1:
-                    raise StoreError(f"step job {s.job_key} of launch {launch_id} is finished")
+        self.record_jobs(launch_id, starts=starts)
 
-    def finish_jobs(self, launch_id: int, ends: Iterable[JobEnd]) -> int:
+    def finish_jobs(self, launch_id: int, ends: Sequence[JobEnd]) -> int:
         """Record the ends of step jobs in one transaction; returns how many changed."""
+        return self.record_jobs(launch_id, ends=ends)
+
+    def record_jobs(
+        self,
+        launch_id: int,
+        *,
+        ends: Sequence[JobEnd] = (),
+        starts: Sequence[JobStart] = (),
+        known_keys: set[str] | None = None,
+    ) -> int:
+        """In one transaction, the starts of new jobs and then the ends of finished ones.
+
+        `known_keys`, when the caller keeps it, is the set of keys already stored for the
+        launch (it is updated here); without it the table is asked. Returns how many ends
+        changed a row: an end whose job is not RUNNING changes nothing.
+        """
         now = utcnow()
-        changed = 0
         with self.engine.begin() as conn:
-            for end in ends:
-                result = conn.execute(
-                    kubernetes_job.update()
-                    .where(
-                        kubernetes_job.c.pipeline_launch_id == launch_id,
-                        kubernetes_job.c.job_key == end.job_key,
-                        kubernetes_job.c.status.in_(_sources_of(JOB_TRANSITIONS, end.status)),
-                    )
-                    .values(
-                        status=int(end.status),
-                        outputs=None if end.outputs is None else json.dumps(end.outputs),
-                        exit_code=end.exit_code,
-                        message=end.message,
-                        finished_at=now,
-                    )
-                )
-                changed += result.rowcount
+            if starts:
+                if known_keys is None:
+                    known_keys = self._stored_keys(conn, launch_id, [s.job_key for s in starts])
+                self._record_starts(conn, launch_id, starts, known_keys, now)
+            return self._record_ends(conn, launch_id, ends, now) if ends else 0
+
+    @staticmethod
+    def _stored_keys(conn, launch_id: int, keys: list[str]) -> set[str]:
+        query = sa.select(kubernetes_job.c.job_key).where(
+            kubernetes_job.c.pipeline_launch_id == launch_id,
+            kubernetes_job.c.job_key.in_(keys),
+        )
+        return set(conn.execute(query).scalars())
+
+    @staticmethod
+    def _record_ends(conn, launch_id: int, ends: Sequence[JobEnd], now) -> int:
+        rows = [
+            {
+                "launch": launch_id,
+                "k": end.job_key,
+                "new": int(end.status),
+                "outputs": None if end.outputs is None else json.dumps(end.outputs),
+                "exit_code": end.exit_code,
+                "message": end.message,
+                "now": now,
+            }
+            for end in ends
+        ]
+        changed = 0
+        for status in {end.status for end in ends}:
+            batch = [row for row in rows if row["new"] == int(status)]
+            changed += conn.execute(_END_JOB[status], batch).rowcount
         return changed
+
+    @staticmethod
+    def _record_starts(conn, launch_id: int, starts, known_keys: set[str], now) -> None:
+        fresh = [s for s in starts if s.job_key not in known_keys]
+        again = [s for s in starts if s.job_key in known_keys]
+        if fresh:
+            conn.execute(
+                _INSERT_JOB,
+                [
+                    {
+                        "launch": launch_id,
+                        "status": int(JobStatus.RUNNING),
+                        "now": now,
+                        "node": s.node_name,
+                        "k": s.job_key,
+                        "executor": s.executor,
+                        "job_name": s.job_name,
+                        "inputs": json.dumps(s.inputs),
+                    }
+                    for s in fresh
+                ],
+            )
+            known_keys.update(s.job_key for s in fresh)
+        if again:
+            rows = [
+                {"launch": launch_id, "k": s.job_key, "executor": s.executor,
+                 "job_name": s.job_name, "inputs": json.dumps(s.inputs), "now": now}
+                for s in again
+            ]
+            if conn.execute(_RESTART_JOB, rows).rowcount != len(again):
+                raise StoreError(f"a step job of launch {launch_id} is finished already")
 
     def cancel_running_jobs(self, launch_id: int, message: str) -> int:
         with self.engine.begin() as conn:

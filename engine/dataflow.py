@@ -15,12 +15,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from cwl_utils import expression
+from cwl_utils.errors import WorkflowException
 from cwltool.builder import content_limit_respected_read
 from cwltool.process import shortname
 from cwltool.stdfsaccess import StdFsAccess
 from cwltool.utils import adjustDirObjs, aslist, get_listing
-from cwl_utils.errors import WorkflowException
-
 
 MISSING = object()
 
@@ -99,7 +98,7 @@ def scatter_shape(inputs: Mapping[str, Any], keys: Sequence[str], method: str | 
         if len(set(lengths)) > 1:
             raise WorkflowException(
                 "dotproduct scatter needs arrays of equal length, got "
-                + ", ".join(f"{shortname(k)}={n}" for k, n in zip(keys, lengths))
+                + ", ".join(f"{shortname(k)}={n}" for k, n in zip(keys, lengths, strict=True))
             )
         return [lengths[0] if lengths else 0]
     if method == "flat_crossproduct":
@@ -122,7 +121,7 @@ def scatter_elements(
     elements = []
     for combo in combos:
         element = dict(inputs)
-        for ident, index in zip(keys, combo):
+        for ident, index in zip(keys, combo, strict=True):
             element[ident] = inputs[ident][index]
         elements.append(element)
     return elements

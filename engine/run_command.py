@@ -11,11 +11,11 @@ import shutil
 import sys
 from typing import Any
 
+from cwl_utils.errors import WorkflowException
 from cwltool.context import RuntimeContext
 from cwltool.errors import UnsupportedRequirement
 from cwltool.process import Process
 from cwltool.update import ORIGINAL_CWLVERSION
-from cwl_utils.errors import WorkflowException
 from schema_salad.exceptions import ValidationException
 
 from wonderland.cwl import loading
@@ -68,6 +68,11 @@ def run(args) -> int:
     except KeyboardInterrupt:
         log.error("interrupted")
         return 130
+    except Exception as exc:  # a bug of ours: still one line, the traceback with --debug
+        log.error("internal error: %s: %s%s", type(exc).__name__, one_line(exc),
+                  "" if args.debug else " (run with --debug for the traceback)",
+                  exc_info=args.debug)
+        return 1
 
 
 def _load(args) -> loading.LoadedWorkflow:
@@ -163,10 +168,12 @@ def _launch(args, loaded, inputs, context, store: Store, outdir: str) -> int:
     owner = current_owner()
     work_root = os.path.abspath(args.work_dir or paths.default_work_dir())
     launch = None if args.fresh else _take_over(store, document_sha, job_order_sha, owner)
-    previous = {}
+    previous, known_keys = {}, set()
     if launch is not None:
         launch_id, work_dir = launch.id, launch.work_dir
-        previous = {j.job_key: j for j in store.jobs(launch_id) if j.status == JobStatus.SUCCEEDED}
+        stored = store.jobs(launch_id)
+        known_keys = {j.job_key for j in stored}
+        previous = {j.job_key: j for j in stored if j.status == JobStatus.SUCCEEDED}
         log.info("resuming launch %d: %d finished steps kept", launch_id, len(previous))
     else:
         launch_id = store.create_launch(
@@ -200,6 +207,7 @@ def _launch(args, loaded, inputs, context, store: Store, outdir: str) -> int:
         settings=settings,
         pool=ResourcePool(args.parallel, machine_ram_mib()),
         previous=previous,
+        known_keys=known_keys,
         progress=Progress(enabled=None if not args.quiet else False),
         runtime_context=context,
     )

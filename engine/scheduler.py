@@ -17,10 +17,10 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from cwl_utils.errors import WorkflowException
 from cwltool.process import Process, shortname
 from cwltool.utils import aslist
 from cwltool.workflow import Workflow, WorkflowStep
-from cwl_utils.errors import WorkflowException
 
 from wonderland.cwl.invocation import SUCCESS, UNSUPPORTED, ToolResult, ToolSettings, run_tool
 from wonderland.cwl.loading import step_ref
@@ -62,6 +62,7 @@ class Scheduler:
         settings: ToolSettings,
         pool: ResourcePool,
         previous: dict[str, JobRecord],
+        known_keys: set[str],
         progress: Progress,
         runtime_context: Any,
     ) -> None:
@@ -76,6 +77,9 @@ class Scheduler:
         self.pending: collections.deque[LeafJob] = collections.deque()
         self.running: dict[str, LeafJob] = {}
         self.deferred: collections.deque[Callable[[], None]] = collections.deque()
+        self.unflushed_starts: list[JobStart] = []
+        self.unflushed_ends: list[JobEnd] = []
+        self.known_keys: set[str] = set(known_keys)
         self.outputs: dict[str, Any] | None = None
         self.failure: LaunchFailed | None = None
 
@@ -84,11 +88,13 @@ class Scheduler:
     def run(self, tool: Process, inputs: dict[str, Any]) -> dict[str, Any]:
         self.start_process(tool, "", ROOT_KEY, ROOT_KEY, inputs, self._root_done)
         try:
-            while self.outputs is None and self.failure is None:
+            while True:
                 self._drain_deferred()
                 if self.outputs is not None or self.failure is not None:
                     break
-                self._dispatch()
+                batch = self._take_ready()
+                self._flush()
+                self._submit(batch)
                 if not self.running:
                     if self.pending:
                         continue
@@ -96,6 +102,7 @@ class Scheduler:
                 self._complete(self.executor.wait(self.progress.interval))
                 self.progress.show()
         finally:
+            self._flush()
             if self.failure is not None and self.running:
                 self.executor.cancel(list(self.running))
                 self.store.cancel_running_jobs(self.launch_id, "cancelled: launch failed")
@@ -147,10 +154,11 @@ class Scheduler:
         self.progress.waiting += 1
 
     def _run_inline(self, tool, key, node_name, inputs, on_done) -> None:
-        """ExpressionTools are evaluated in the engine: no process to start, still recorded."""
-        self.store.start_jobs(self.launch_id, [JobStart(key, node_name, "inline", inputs)])
+        """ExpressionTools are evaluated in the engine: no process to start, still recorded
+        (start and end are committed together, before their outputs flow on)."""
+        self.unflushed_starts.append(JobStart(key, node_name, "inline", inputs))
         result = run_tool(tool, inputs, self.settings, self._job_dir(key), key == ROOT_KEY)
-        self._record_and_route([(key, node_name, result)], {key: on_done})
+        self._finished(key, result, on_done)
 
     def _job_dir(self, key: str) -> str:
         safe = key.replace("/", "__").replace("[", "_").replace("]", "")
@@ -162,18 +170,31 @@ class Scheduler:
         while self.deferred and self.failure is None:
             self.deferred.popleft()()
 
-    def _dispatch(self) -> None:
+    def _take_ready(self) -> list[LeafJob]:
         batch: list[LeafJob] = []
-        while self.pending and self.pool.fits(self.pending[0].resources, bool(self.running or batch)):
+        while self.pending and self.pool.fits(
+            self.pending[0].resources, others_running=bool(self.running or batch)
+        ):
             job = self.pending.popleft()
             self.pool.take(job.resources)
             batch.append(job)
-        if not batch:
-            return
-        self.store.start_jobs(
-            self.launch_id,
-            [JobStart(j.key, j.node_name, self.executor.name, j.inputs) for j in batch],
+        self.unflushed_starts.extend(
+            JobStart(j.key, j.node_name, self.executor.name, j.inputs) for j in batch
         )
+        return batch
+
+    def _flush(self) -> None:
+        """Commit the starts and ends seen since the last flush, in one transaction."""
+        if self.unflushed_starts or self.unflushed_ends:
+            self.store.record_jobs(
+                self.launch_id,
+                starts=self.unflushed_starts,
+                ends=self.unflushed_ends,
+                known_keys=self.known_keys,
+            )
+            self.unflushed_starts, self.unflushed_ends = [], []
+
+    def _submit(self, batch: list[LeafJob]) -> None:
         for job in batch:
             self.running[job.key] = job
             self.executor.submit(
@@ -183,40 +204,29 @@ class Scheduler:
         self.progress.running += len(batch)
 
     def _complete(self, completions: list[Completion]) -> None:
-        if not completions:
-            return
-        finished = []
-        callbacks = {}
         for completion in completions:
             job = self.running.pop(completion.key)
             self.pool.give_back(job.resources)
             self.progress.running -= 1
-            finished.append((job.key, job.node_name, completion.result))
-            callbacks[job.key] = job.on_done
-        self._record_and_route(finished, callbacks)
+            self._finished(job.key, completion.result, job.on_done)
 
-    def _record_and_route(self, finished, callbacks: dict[str, OutputCallback]) -> None:
-        self.store.finish_jobs(
-            self.launch_id,
-            [
-                JobEnd(
-                    key,
-                    JobStatus.SUCCEEDED if result.status == SUCCESS else JobStatus.FAILED,
-                    result.outputs,
-                    result.exit_code,
-                    result.message,
-                )
-                for key, _name, result in finished
-            ],
+    def _finished(self, key: str, result: ToolResult, on_done: OutputCallback) -> None:
+        """Note a job's end (committed at the next flush, before anything it feeds is
+        submitted) and pass its outputs on."""
+        succeeded = result.status == SUCCESS
+        self.unflushed_ends.append(
+            JobEnd(
+                key,
+                JobStatus.SUCCEEDED if succeeded else JobStatus.FAILED,
+                result.outputs,
+                result.exit_code,
+                result.message,
+            )
         )
-        for key, node_name, result in finished:
-            self.progress.done += 1
-            if result.status == SUCCESS:
-                self.deferred.append(functools.partial(callbacks[key], result.outputs or {}))
-            else:
-                self._job_failed(key, node_name, result)
-
-    def _job_failed(self, key: str, node_name: str, result: ToolResult) -> None:
+        self.progress.done += 1
+        if succeeded:
+            self.deferred.append(functools.partial(on_done, result.outputs or {}))
+            return
         self.progress.failed += 1
         where = "main process" if key == ROOT_KEY else f"step {key}"
         self.fail(f"{where} failed: {result.message}", unsupported=result.status == UNSUPPORTED)

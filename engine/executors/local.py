@@ -96,7 +96,10 @@ class LocalExecutor:
         self._busy: dict[str, _Worker] = {}
 
     def submit(self, task: Task) -> None:
-        worker = self._idle.pop() if self._idle else _Worker(self._context, self._tools, self._settings)
+        if self._idle:
+            worker = self._idle.pop()
+        else:
+            worker = _Worker(self._context, self._tools, self._settings)
         worker.key = task.key
         self._busy[task.key] = worker
         worker.conn.send(task)
