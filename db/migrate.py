@@ -1,7 +1,9 @@
 """Applying Alembic migrations: at start, and by `wonderland db upgrade`.
 
-Alembic is imported only when the database is not yet at the head revision, so an engine
-that starts on an up-to-date database pays nothing for it.
+An empty database gets the current tables at once and is stamped with the head revision
+(the tables of `schema.py` and the migrations are kept equal by a test); a database at an
+older revision is upgraded by Alembic. Alembic is imported only in that last case, so
+starting on a new or up-to-date database pays nothing for it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import os
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+
+from wonderland.db.schema import metadata
 
 HEAD_REVISION = "0001"
 MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
@@ -37,6 +41,21 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
+def _create_fresh(engine: Engine) -> bool:
+    """Create the head schema in an empty database; False if it has any table already."""
+    with engine.begin() as conn:
+        if sa.inspect(conn).get_table_names():
+            return False
+        metadata.create_all(conn)
+        conn.execute(sa.text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL,"
+                             " CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"))
+        conn.execute(sa.text("INSERT INTO alembic_version (version_num) VALUES (:v)"),
+                     {"v": HEAD_REVISION})
+    return True
+
+
 def upgrade_if_needed(engine: Engine) -> None:
-    if current_revision(engine) != HEAD_REVISION:
+    if current_revision(engine) == HEAD_REVISION:
+        return
+    if not _create_fresh(engine):
         upgrade(engine)

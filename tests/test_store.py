@@ -73,7 +73,21 @@ def test_opening_an_empty_database_migrates_it_to_head(tmp_path: Path) -> None:
         store.close()
 
 
-def test_migrated_database_matches_the_table_definitions(db: Store) -> None:
+def test_alembic_migrations_build_exactly_the_table_definitions(tmp_path: Path) -> None:
+    """A new database gets `metadata.create_all` and a stamp; an old one gets the migrations.
+    Both must end with the same schema, so the migrations are run here by Alembic itself."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
+    try:
+        migrate.upgrade(engine)
+        assert migrate.current_revision(engine) == migrate.HEAD_REVISION
+        with engine.connect() as conn:
+            differences = compare_metadata(MigrationContext.configure(conn), metadata)
+        assert differences == []
+    finally:
+        engine.dispose()
+
+
+def test_a_database_created_fresh_matches_the_table_definitions(db: Store) -> None:
     with db.engine.connect() as conn:
         differences = compare_metadata(MigrationContext.configure(conn), metadata)
     assert differences == []
