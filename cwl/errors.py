@@ -7,8 +7,10 @@ one that says what is wrong, prefixed with where it is.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from schema_salad.exceptions import SchemaSaladException
+from schema_salad.sourceline import SourceLine
 
 _LOCATED = re.compile(r"^(?P<where>\S+:\d+:\d+):\s*(?P<what>.*)$")
 
@@ -31,8 +33,31 @@ def one_line(exc: BaseException) -> str:
             if what:
                 return f"{where}: {what}" if where else what
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    for line in reversed(lines):
-        match = _LOCATED.match(line)
+    for index in range(len(lines) - 1, -1, -1):
+        match = _LOCATED.match(lines[index])
         if match and match.group("what"):
-            return f"{match.group('where')}: {match.group('what')}"
+            # the lines after the last located one say why (schema-salad indents them)
+            why = " ".join([match.group("what"), *lines[index + 1 :]])
+            return f"{match.group('where')}: {why}"
     return " ".join(lines[:2]) if lines else type(exc).__name__
+
+
+_DOCUMENT_ID = re.compile(r"file://[^\s'\"\],]+#[^\s'\"\],]+")
+
+
+def locate_ids(message: str, index: dict[str, Any]) -> str:
+    """Errors that name process parts by URI (cwltool's cycle check, for one) get the file,
+    line and column of the first part named, and the URIs are shortened to their names."""
+    found = _DOCUMENT_ID.findall(message)
+    if not found:
+        return message
+    lead = ""
+    for ident in found:
+        node = index.get(ident)
+        if node is not None and hasattr(node, "lc"):
+            lead = SourceLine(node).makeLead()
+            break
+    for ident in found:
+        message = message.replace(ident, ident.split("#", 1)[1])
+    message = " ".join(message.split())
+    return f"{lead} {message}" if lead else message

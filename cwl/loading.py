@@ -7,6 +7,7 @@ stores) and digests that identify the document and the inputs for resuming.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import hashlib
 import io
@@ -26,8 +27,11 @@ from cwltool.pack import pack
 from cwltool.process import Process
 from cwltool.utils import visit_class
 from cwltool.workflow import Workflow, WorkflowStep
+from schema_salad.exceptions import ValidationException
+from schema_salad.ref_resolver import uri_file_path
 
 from wonderland.cwl import schema_cache
+from wonderland.cwl.errors import locate_ids
 
 
 @dataclasses.dataclass
@@ -54,14 +58,15 @@ def _loader_args(workflow: str, job_order: list[str], debug: bool) -> argparse.N
 
 
 def load_workflow(
-    workflow: str, job_order: list[str], *, debug: bool = False, do_validate: bool = True
+    workflow: str, job_order: list[str], *, debug: bool = False, with_inputs: bool = True
 ) -> LoadedWorkflow:
-    """Load and validate `workflow`; job order arguments are a file or tool options."""
+    """Load and validate `workflow`; job order arguments are a file or tool options.
+
+    Without `with_inputs` (validating, drawing the graph) the inputs are not read."""
     schema_cache.restore()
     args = _loader_args(workflow, job_order, debug)
     runtime_context = RuntimeContext(vars(args))
     loading_context = cwltool.main.setup_loadingContext(None, runtime_context, args)
-    loading_context.do_validate = do_validate
     loading_context.disable_js_validation = True
     loading_context.relax_path_checks = True  # file names with spaces or '#' are fine
     uri, tool_file_uri = resolve_tool_uri(
@@ -69,30 +74,66 @@ def load_workflow(
         resolver=loading_context.resolver,
         fetcher_constructor=loading_context.fetcher_constructor,
     )
-    job_order_object, input_basedir, jobloader = cwltool.main.load_job_order(
-        args, io.StringIO(), loading_context.fetcher_constructor,
-        loading_context.overrides_list, tool_file_uri,
-    )
+    job_order_object, input_basedir, jobloader = None, os.getcwd(), None
+    if with_inputs:
+        job_order_object, input_basedir, jobloader = _read_job_order(
+            args, loading_context, tool_file_uri
+        )
     loading_context, workflowobj, uri = fetch_document(uri, loading_context)
     loading_context, uri = resolve_and_validate_document(loading_context, workflowobj, uri)
-    tool = make_tool(uri, loading_context)
+    try:
+        tool = make_tool(uri, loading_context)
+    except ValidationException as exc:
+        located = locate_ids(str(exc), loading_context.loader.idx)
+        if located == str(exc):
+            raise
+        raise ValidationException(located) from exc
     schema_cache.save()
     loaded = LoadedWorkflow(tool=tool, uri=uri, loading_context=loading_context)
     loaded.input_basedir = input_basedir
-    loaded.job_order = _initial_job_order(job_order_object, args, tool, jobloader, input_basedir)
+    if with_inputs:
+        loaded.job_order = _initial_job_order(
+            job_order_object, args, tool, jobloader, input_basedir
+        )
     return loaded
 
 
-def _initial_job_order(job_order_object, args, tool, jobloader, input_basedir) -> dict[str, Any]:
-    stdout = io.StringIO()
+def _read_job_order(args, loading_context, tool_file_uri):
+    """The input object from a file (or {} when neither a file nor tool options are given)."""
+    first = args.job_order[0] if args.job_order else ""
+    path = uri_file_path(first) if first.startswith("file://") else first
+    if first and not first.startswith("-") and "://" not in path and not os.path.isfile(path):
+        raise InputsError(f"{first}: no such input object file")
     try:
-        order = cwltool.main.init_job_order(
-            job_order_object, args, tool, jobloader, stdout, input_basedir=input_basedir
+        job_order_object, input_basedir, jobloader = cwltool.main.load_job_order(
+            args, io.StringIO(), loading_context.fetcher_constructor,
+            loading_context.overrides_list, tool_file_uri,
         )
-    except SystemExit as exit_:  # argparse of tool options: its message is on stderr already
-        raise ToolOptionsError(str(exit_.code)) from None
+    except SystemExit:  # cwltool found the object empty or not a mapping
+        raise InputsError(
+            f"{args.job_order[0]}: the input object must be a mapping of input names to values"
+        ) from None
+    if job_order_object is None and not args.job_order:
+        job_order_object = {}
+    return job_order_object, input_basedir, jobloader
+
+
+def _initial_job_order(job_order_object, args, tool, jobloader, input_basedir) -> dict[str, Any]:
+    """Defaults filled in and file locations resolved; still a commented map, so validation
+    errors can name the input object's line and column."""
+    stderr = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(stderr):
+            order = cwltool.main.init_job_order(
+                job_order_object, args, tool, jobloader, io.StringIO(),
+                input_basedir=input_basedir,
+            )
+    except SystemExit:  # argparse refused the tool options
+        reason = [line for line in stderr.getvalue().splitlines() if ": error: " in line]
+        detail = reason[-1].split(": error: ", 1)[1] if reason else "bad tool options"
+        raise InputsError(f"{args.workflow}: {detail}") from None
     order.pop("id", None)
-    return plain(order)
+    return order
 
 
 def plain(value: Any) -> Any:
@@ -105,8 +146,8 @@ def plain(value: Any) -> Any:
     return value
 
 
-class ToolOptionsError(Exception):
-    """The tool options given on the command line did not parse (argparse printed why)."""
+class InputsError(Exception):
+    """The input object or the tool options are unusable; the message says why, in one line."""
 
 
 def steps_by_ref(tool: Process) -> dict[str, Process]:

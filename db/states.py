@@ -1,7 +1,8 @@
 """The states of a launch and of a step job, and the transitions allowed between them.
 
-A finished state never changes: the tables below are the only way a status moves, and
-`Store` checks every change against them.
+SUCCEEDED never changes. FAILED and CANCELLED are ends too, but a resumed launch runs them
+again (as a new attempt). The tables below are the only way a status moves, and `Store`
+checks every change against them.
 """
 
 from __future__ import annotations
@@ -55,10 +56,10 @@ JOB_TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.RUNNING: frozenset(
         {JobStatus.RUNNING, JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED}
     ),
-    # A failed step of a resumed launch runs again.
+    # A failed or cancelled step of a resumed launch runs again.
     JobStatus.FAILED: frozenset({JobStatus.RUNNING}),
+    JobStatus.CANCELLED: frozenset({JobStatus.RUNNING}),
     JobStatus.SUCCEEDED: frozenset(),
-    JobStatus.CANCELLED: frozenset(),
 }
 
 

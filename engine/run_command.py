@@ -21,6 +21,7 @@ from schema_salad.exceptions import ValidationException
 from wonderland.cwl import loading
 from wonderland.cwl.dot import to_dot
 from wonderland.cwl.errors import one_line
+from wonderland.cwl.inputs import MissingInput, check_input_paths
 from wonderland.cwl.invocation import ToolSettings
 from wonderland.cwl.outputs import finalize_outputs
 from wonderland.cwl.requirements import allow_containers_on_host, check_runnable
@@ -52,8 +53,11 @@ def _setup_logging(args) -> None:
     log.setLevel(level)
     log.propagate = False
     cwltool_log = logging.getLogger("cwltool")
-    cwltool_log.setLevel(logging.DEBUG if args.debug else logging.ERROR)
-    cwltool_log.handlers[:] = [logging.StreamHandler(sys.stderr)] if args.debug else []
+    # WARNING, not higher: a step's exit status reaches the engine as a cwltool warning.
+    cwltool_log.setLevel(logging.DEBUG if args.debug else logging.WARNING)
+    cwltool_log.handlers[:] = [
+        logging.StreamHandler(sys.stderr) if args.debug else logging.NullHandler()
+    ]
     cwltool_log.propagate = False
     logging.getLogger("salad").setLevel(logging.ERROR)
 
@@ -77,13 +81,16 @@ def run(args) -> int:
 
 def _load(args) -> loading.LoadedWorkflow:
     try:
-        loaded = loading.load_workflow(args.workflow, args.job_order, debug=args.debug)
+        loaded = loading.load_workflow(
+            args.workflow, args.job_order, debug=args.debug,
+            with_inputs=not (args.validate or args.print_dot),
+        )
         check_runnable(loaded.tool)
         if args.no_container:
             allow_containers_on_host(loaded.tool)
         return loaded
-    except loading.ToolOptionsError as exc:
-        raise UserError(f"{args.workflow}: bad tool options ({exc})") from exc
+    except loading.InputsError as exc:
+        raise UserError(str(exc)) from exc
     except UnsupportedRequirement as exc:
         raise UserError(f"unsupported: {one_line(exc)}", EXIT_UNSUPPORTED) from exc
     except (ValidationException, WorkflowException) as exc:
@@ -95,7 +102,10 @@ def _load(args) -> loading.LoadedWorkflow:
 def _check_inputs(tool: Process, job_order: dict[str, Any], context: RuntimeContext) -> None:
     """Validate the input object against the process's inputs before any state is written."""
     try:
+        check_input_paths(job_order)
         tool._init_job(job_order, context)
+    except MissingInput as exc:
+        raise UserError(str(exc)) from exc
     except (ValidationException, WorkflowException) as exc:
         raise UserError(f"invalid inputs: {one_line(exc)}") from exc
     except OSError as exc:
@@ -139,6 +149,7 @@ def _run(args) -> int:
     context = _runtime_context(args, loaded.input_basedir)
     inputs = _apply_input_requirements(loaded.tool, loaded.job_order or {})
     _check_inputs(loaded.tool, inputs, context)
+    inputs = loading.plain(inputs)
     outdir = os.path.abspath(args.outdir)
     try:
         store = Store(args.db or paths.default_db_url())
@@ -155,7 +166,7 @@ def _take_over(store: Store, document_sha: str, job_order_sha: str, owner: str):
         if launch.status == LaunchStatus.RUNNING and owner_alive(launch.owner):
             continue
         if store.set_launch_status(
-            launch.id, LaunchStatus.RUNNING, owner=owner, expected_owner=launch.owner
+            launch.id, LaunchStatus.RUNNING, owner=owner, expected_owner=launch.owner, message=""
         ):
             return launch
     return None
@@ -189,7 +200,7 @@ def _launch(args, loaded, inputs, context, store: Store, outdir: str) -> int:
         )
         work_dir = os.path.join(work_root, f"launch-{launch_id}")
         store.set_launch_work_dir(launch_id, work_dir)
-        log.info("launch %d started", launch_id)
+        log.debug("launch %d started", launch_id)
     os.makedirs(work_dir, exist_ok=True)
     settings = ToolSettings(
         work_dir=work_dir,
