@@ -9,31 +9,20 @@ from __future__ import annotations
 
 import enum
 
+_STATES = {"UNSPECIFIED": 0, "PENDING": 1, "RUNNING": 2, "SUCCEEDED": 3, "FAILED": 4,
+           "CANCELLED": 5}
 
-class LaunchStatus(enum.IntEnum):
-    UNSPECIFIED = 0
-    PENDING = 1
-    RUNNING = 2
-    SUCCEEDED = 3
-    FAILED = 4
-    CANCELLED = 5
 
+class _Ends:
     @property
     def finished(self) -> bool:
-        return self in (LaunchStatus.SUCCEEDED, LaunchStatus.FAILED, LaunchStatus.CANCELLED)
+        """SUCCEEDED, FAILED or CANCELLED: the run is over (only SUCCEEDED is final)."""
+        return self.value >= 3  # type: ignore[attr-defined]
 
 
-class JobStatus(enum.IntEnum):
-    UNSPECIFIED = 0
-    PENDING = 1
-    RUNNING = 2
-    SUCCEEDED = 3
-    FAILED = 4
-    CANCELLED = 5
-
-    @property
-    def finished(self) -> bool:
-        return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+# Launches and step jobs share the six states (the proto's enums mirror them).
+LaunchStatus = enum.IntEnum("LaunchStatus", _STATES, type=_Ends, module=__name__)
+JobStatus = enum.IntEnum("JobStatus", _STATES, type=_Ends, module=__name__)
 
 
 LAUNCH_TRANSITIONS: dict[LaunchStatus, frozenset[LaunchStatus]] = {

@@ -202,6 +202,8 @@ def _launch(args, loaded, inputs, context, store: Store, outdir: str) -> int:
         store.set_launch_work_dir(launch_id, work_dir)
         log.debug("launch %d started", launch_id)
     os.makedirs(work_dir, exist_ok=True)
+    if args.cachedir:
+        os.makedirs(args.cachedir, exist_ok=True)
     settings = ToolSettings(
         work_dir=work_dir,
         tmpdir_prefix=args.tmpdir_prefix,

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.exceptions import ConvergenceWarning
+
 from wonderland.trainer import TRAINER_CWL
 from wonderland.trainer.cli import main
 from wonderland.trainer.datasets import export_csv
@@ -178,7 +179,7 @@ def test_bad_input_is_one_line_exit_1_and_no_metrics(
     overrides, expected = BAD_INPUTS[case]
     options = {"--data": str(breast_cancer), "--target": "target", "--model": "random_forest"}
     options["--folds"] = "3"
-    for flag, value in zip(overrides[::2], overrides[1::2]):
+    for flag, value in zip(overrides[::2], overrides[1::2], strict=True):
         options[flag] = value.replace("{bad}", str(bad_data))
     argv = [part for flag, value in options.items() for part in (flag, value)]
     output = tmp_path / "metrics.json"

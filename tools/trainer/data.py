@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from wonderland.trainer.errors import TrainerError, first_line
 
 _SHOWN_COLUMNS = 8
@@ -34,7 +35,7 @@ class Dataset:
     def columns_with_missing_values(self) -> list[str]:
         """Names of the feature columns that hold NaN."""
         missing = np.isnan(self.x).any(axis=0)
-        return [name for name, has_nan in zip(self.feature_names, missing) if has_nan]
+        return [name for name, has_nan in zip(self.feature_names, missing, strict=True) if has_nan]
 
 
 def load_dataset(path: Path, target: str) -> Dataset:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 from sklearn.datasets import load_breast_cancer, load_iris
+
 from wonderland.trainer.atomic import write_text_atomic
 
 TARGET = "target"

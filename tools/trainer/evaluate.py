@@ -12,6 +12,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
+
 from wonderland.trainer.errors import TrainerError
 
 METRICS = ("accuracy", "roc_auc", "f1")

@@ -2,7 +2,8 @@
 
 Native libraries (lightgbm's C++ core) write to file descriptor 2 directly, and scikit-learn
 emits Python warnings. Both are kept aside while the block runs: when it succeeds they are
-written out afterwards (each distinct warning once); when it fails they are dropped, because the error line repeats the cause.
+written out afterwards (each distinct warning once); when it fails they are dropped,
+because the error line repeats the cause.
 """
 
 import os
