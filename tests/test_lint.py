@@ -1,4 +1,4 @@
-"""The tree is `ruff` clean (DESIGN.md's convention), checked with the ruff the test extras install."""
+"""The tree is `ruff` clean (a DESIGN.md convention), with the ruff of the test extras."""
 
 import pathlib
 import shutil
