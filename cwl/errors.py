@@ -24,8 +24,23 @@ def _leaves(exc: SchemaSaladException) -> list[SchemaSaladException]:
     return found
 
 
+_JS_ERROR = re.compile(r"^\s*'?(?P<error>[A-Z]\w*Error: .+?)'?$", re.MULTILINE)
+
+
+def expression_error(text: str) -> str | None:
+    """The JavaScript error inside cwltool's report of a failed expression (which also
+    prints the whole generated script and node's stack)."""
+    if "script was:" not in text and "Expression evaluation error" not in text:
+        return None
+    found = _JS_ERROR.search(text)
+    return f"expression failed: {found.group('error')}" if found else "expression failed"
+
+
 def one_line(exc: BaseException) -> str:
     """The most specific located line of `exc`, or its first meaningful line."""
+    failed_expression = expression_error(str(exc))
+    if failed_expression:
+        return failed_expression
     if isinstance(exc, SchemaSaladException):
         for leaf in _leaves(exc):
             where = leaf.prefix().strip().rstrip(":") if leaf.file else ""

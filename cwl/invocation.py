@@ -21,6 +21,8 @@ from cwltool.errors import UnsupportedRequirement
 from cwltool.mutation import MutationManager
 from cwltool.process import Process
 
+from wonderland.cwl.errors import expression_error, one_line
+
 SUCCESS = "success"
 FAILED = "permanentFail"
 UNSUPPORTED = "unsupported"
@@ -101,9 +103,9 @@ def run_tool(
                     job.process_monitor = _wait_only
                 job.run(context)
     except UnsupportedRequirement as exc:
-        return ToolResult(UNSUPPORTED, None, message=_first_line(str(exc)))
+        return ToolResult(UNSUPPORTED, None, message=_unsupported(str(exc)))
     except WorkflowException as exc:
-        return ToolResult(FAILED, None, message=_first_line(str(exc)))
+        return ToolResult(FAILED, None, message=one_line(exc))
     finally:
         log.removeHandler(collector)
     status = received.get("status", FAILED)
@@ -119,13 +121,19 @@ def _wait_only(process) -> None:
     process.wait()
 
 
-def _first_line(text: str) -> str:
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return " ".join(lines[:3]) if lines else "failed"
+def _unsupported(text: str) -> str:
+    if "DockerRequirement under 'requirements'" in text:
+        return ("DockerRequirement under 'requirements' needs a container runtime; "
+                "pass --no-container to run the tool on the host")
+    return " ".join(text.split()) or "unsupported feature"
 
 
 def _failure_message(lines: list[str], exit_code: int | None) -> str:
     if exit_code not in (None, 0):
         return f"exit code {exit_code}"
-    useful = [_first_line(line) for line in lines if "completed permanentFail" not in line]
+    useful = [
+        expression_error(line) or " ".join(line.split()[:60])
+        for line in lines
+        if "completed permanentFail" not in line
+    ]
     return "; ".join(useful[-2:]) or "failed"

@@ -103,6 +103,8 @@ def _read_job_order(args, loading_context, tool_file_uri):
     first = args.job_order[0] if args.job_order else ""
     path = uri_file_path(first) if first.startswith("file://") else first
     if first and not first.startswith("-") and "://" not in path and not os.path.isfile(path):
+        if os.path.isdir(path):
+            raise InputsError(f"{first}: is a directory, not an input object file")
         raise InputsError(f"{first}: no such input object file")
     try:
         job_order_object, input_basedir, jobloader = cwltool.main.load_job_order(
@@ -128,7 +130,9 @@ def _initial_job_order(job_order_object, args, tool, jobloader, input_basedir) -
                 job_order_object, args, tool, jobloader, io.StringIO(),
                 input_basedir=input_basedir,
             )
-    except SystemExit:  # argparse refused the tool options
+    except SystemExit as exit_:  # argparse refused the tool options, or printed their help
+        if exit_.code == 0:
+            raise ToolHelpShown() from None
         reason = [line for line in stderr.getvalue().splitlines() if ": error: " in line]
         detail = reason[-1].split(": error: ", 1)[1] if reason else "bad tool options"
         raise InputsError(f"{args.workflow}: {detail}") from None
@@ -144,6 +148,10 @@ def plain(value: Any) -> Any:
     if isinstance(value, list):
         return [plain(item) for item in value]
     return value
+
+
+class ToolHelpShown(Exception):
+    """`--help` among the tool options: argparse printed the tool's help on stdout."""
 
 
 class InputsError(Exception):

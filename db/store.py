@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from wonderland.db import migrate
 from wonderland.db.schema import kubernetes_job, pipeline_launch
@@ -157,7 +157,7 @@ class Store:
         self.engine = open_engine(url)
         try:
             migrate.upgrade_if_needed(self.engine)
-        except OperationalError as exc:
+        except DBAPIError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise StoreError(f"cannot open database {self._safe_url()}: {reason}") from exc
 

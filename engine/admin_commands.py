@@ -6,8 +6,9 @@ import contextlib
 import sys
 from collections.abc import Iterator
 
-from wonderland.db import Store, StoreError
+from wonderland.db import LaunchStatus, Store, StoreError
 from wonderland.engine import paths
+from wonderland.engine.ownership import owner_alive
 
 
 class _Unavailable(Exception):
@@ -61,4 +62,7 @@ def _print_launches(store: Store, limit: int) -> None:
     for launch in store.list_launches(limit):
         created = launch.created_at.strftime("%Y-%m-%d %H:%M:%S")
         note = f"  ({launch.message})" if launch.message else ""
-        print(f"{launch.id:>6} {launch.status.name:<10} {created:<19}  {launch.name}{note}")
+        status = launch.status.name
+        if launch.status == LaunchStatus.RUNNING and not owner_alive(launch.owner):
+            status = "STOPPED"  # its engine died; the same `wonderland run` resumes it
+        print(f"{launch.id:>6} {status:<10} {created:<19}  {launch.name}{note}")

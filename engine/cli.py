@@ -3,10 +3,38 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import sys
 
 from wonderland.engine import paths
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors are one line and exit code 1, like every other bad input."""
+
+    def error(self, message: str):
+        self.exit(1, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {value}")
+    return value
 
 
 def _run_parser(sub) -> None:
@@ -18,7 +46,7 @@ def _run_parser(sub) -> None:
     )
     run.add_argument("--outdir", default=os.path.abspath("."),
                      help="where the final outputs are written (default: current directory)")
-    run.add_argument("--parallel", type=int, default=os.cpu_count() or 1, metavar="N",
+    run.add_argument("--parallel", type=_positive_int, default=os.cpu_count() or 1, metavar="N",
                      help="cores available to steps at once (default: all cores, %(default)s)")
     run.add_argument("--db", default=None, metavar="URL",
                      help=f"state database (default: sqlite:///{paths.default_db_path()})")
@@ -34,7 +62,7 @@ def _run_parser(sub) -> None:
                           "and inputs could be resumed")
     run.add_argument("--no-container", action="store_true",
                      help="run tools that require a DockerRequirement on the host anyway")
-    run.add_argument("--eval-timeout", type=float, default=60.0, metavar="SECONDS",
+    run.add_argument("--eval-timeout", type=_positive_float, default=60.0, metavar="SECONDS",
                      help="time limit of one JavaScript expression")
     run.add_argument("--validate", action="store_true",
                      help="only load and validate the document")
@@ -57,16 +85,18 @@ def _db_parser(sub) -> None:
 def _launches_parser(sub) -> None:
     launches = sub.add_parser("launches", help="list recent launches in the state database")
     launches.add_argument("--db", default=None, metavar="URL")
-    launches.add_argument("--limit", type=int, default=20)
-    launches.add_argument("--jobs", type=int, default=None, metavar="LAUNCH_ID",
+    launches.add_argument("--limit", type=_positive_int, default=20)
+    launches.add_argument("--jobs", type=_positive_int, default=None, metavar="LAUNCH_ID",
                           help="list the step jobs of one launch instead")
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
-        prog="wonderland", description="Run CWL workflows locally or on Kubernetes."
+    top = _Parser(prog="wonderland", description="Run CWL workflows locally or on Kubernetes.")
+    top.add_argument("--version", action="version",
+                     version=f"wonderland {importlib.metadata.version('wonderland')}")
+    sub = top.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
     )
-    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _run_parser(sub)
     _db_parser(sub)
     _launches_parser(sub)

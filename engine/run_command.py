@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import sys
 from typing import Any
 
@@ -16,6 +17,7 @@ from cwltool.context import RuntimeContext
 from cwltool.errors import UnsupportedRequirement
 from cwltool.process import Process
 from cwltool.update import ORIGINAL_CWLVERSION
+from ruamel.yaml.error import YAMLError
 from schema_salad.exceptions import ValidationException
 
 from wonderland.cwl import loading
@@ -25,10 +27,12 @@ from wonderland.cwl.inputs import MissingInput, check_input_paths
 from wonderland.cwl.invocation import ToolSettings
 from wonderland.cwl.outputs import finalize_outputs
 from wonderland.cwl.requirements import allow_containers_on_host, check_runnable
-from wonderland.db import JobStatus, LaunchStatus, Store, StoreError
+from wonderland.db import LaunchStatus, Store, StoreError
 from wonderland.engine import paths
+from wonderland.engine.directories import Directories, DirectoryError, prepare_directories
 from wonderland.engine.executors.local import LocalExecutor
-from wonderland.engine.ownership import current_owner, owner_alive
+from wonderland.engine.launch_records import take_over
+from wonderland.engine.ownership import current_owner
 from wonderland.engine.progress import Progress
 from wonderland.engine.resources import ResourcePool, machine_ram_mib
 from wonderland.engine.scheduler import LaunchFailed, Scheduler
@@ -60,18 +64,35 @@ def _setup_logging(args) -> None:
     ]
     cwltool_log.propagate = False
     logging.getLogger("salad").setLevel(logging.ERROR)
+    if not args.debug:
+        # cwl_utils' expression sandbox logs whole scripts and tracebacks on its own handler;
+        # the engine reports each failure itself, in one line
+        cwl_utils_log = logging.getLogger("cwl_utils")
+        cwl_utils_log.handlers[:] = [logging.NullHandler()]
+        cwl_utils_log.propagate = False
+        logging.lastResort = None
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: the launch is recorded as interrupted."""
+
+
+def _terminated(_signum, _frame) -> None:
+    raise _Terminated()
 
 
 def run(args) -> int:
     _setup_logging(args)
+    signal.signal(signal.SIGTERM, _terminated)  # like Ctrl-C: record the launch as interrupted
     try:
         return _run(args)
     except UserError as exc:
-        log.error("%s", exc, exc_info=args.debug)
+        if exc.code:
+            log.error("%s", exc, exc_info=args.debug)
         return exc.code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         log.error("interrupted")
-        return 130
+        return 128 + (signal.SIGTERM if isinstance(exc, _Terminated) else signal.SIGINT)
     except Exception as exc:  # a bug of ours: still one line, the traceback with --debug
         log.error("internal error: %s: %s%s", type(exc).__name__, one_line(exc),
                   "" if args.debug else " (run with --debug for the traceback)",
@@ -91,12 +112,27 @@ def _load(args) -> loading.LoadedWorkflow:
         return loaded
     except loading.InputsError as exc:
         raise UserError(str(exc)) from exc
+    except loading.ToolHelpShown as exc:
+        raise UserError("", code=0) from exc
     except UnsupportedRequirement as exc:
         raise UserError(f"unsupported: {one_line(exc)}", EXIT_UNSUPPORTED) from exc
     except (ValidationException, WorkflowException) as exc:
-        raise UserError(one_line(exc)) from exc
+        raise UserError(_document_error(args.workflow, one_line(exc))) from exc
     except FileNotFoundError as exc:
         raise UserError(f"{exc.filename}: no such file") from exc
+    except IsADirectoryError as exc:
+        raise UserError(f"{exc.filename}: is a directory, not a CWL document") from exc
+    except (ValueError, StopIteration, YAMLError) as exc:  # empty, binary, or a YAML scalar
+        raise UserError(f"{args.workflow}: not a CWL document") from exc
+
+
+def _document_error(workflow: str, message: str) -> str:
+    """cwltool's words for a file that is not CWL at all, said plainly."""
+    if "No cwlVersion found" in message:
+        return f"{workflow}: not a CWL document (no cwlVersion)"
+    if "no longer supports pre CWL v1.0" in message or "Unrecognized version" in message:
+        return f"{workflow}: unsupported cwlVersion (Wonderland runs CWL v1.0, v1.1 and v1.2)"
+    return message
 
 
 def _check_inputs(tool: Process, job_order: dict[str, Any], context: RuntimeContext) -> None:
@@ -145,47 +181,37 @@ def _run(args) -> int:
     if args.print_dot:
         print(to_dot(loaded.tool))
         return 0
-    os.makedirs(os.path.dirname(args.tmpdir_prefix) or ".", exist_ok=True)
+    try:
+        dirs = prepare_directories(args)
+    except DirectoryError as exc:
+        raise UserError(str(exc)) from exc
     context = _runtime_context(args, loaded.input_basedir)
     inputs = _apply_input_requirements(loaded.tool, loaded.job_order or {})
     _check_inputs(loaded.tool, inputs, context)
     inputs = loading.plain(inputs)
-    outdir = os.path.abspath(args.outdir)
     try:
         store = Store(args.db or paths.default_db_url())
     except StoreError as exc:
         raise UserError(str(exc)) from exc
     try:
-        return _launch(args, loaded, inputs, context, store, outdir)
+        return _launch(args, loaded, inputs, context, store, dirs)
     finally:
         store.close()
 
 
-def _take_over(store: Store, document_sha: str, job_order_sha: str, owner: str):
-    for launch in store.resumable_launches(document_sha, job_order_sha):
-        if launch.status == LaunchStatus.RUNNING and owner_alive(launch.owner):
-            continue
-        if store.set_launch_status(
-            launch.id, LaunchStatus.RUNNING, owner=owner, expected_owner=launch.owner, message=""
-        ):
-            return launch
-    return None
-
-
-def _launch(args, loaded, inputs, context, store: Store, outdir: str) -> int:
+def _launch(args, loaded, inputs, context, store: Store, dirs: Directories) -> int:
     document = json.dumps(loaded.packed(), sort_keys=True)
     document_sha = loading.canonical_digest(json.loads(document))
     job_order_sha = loading.canonical_digest(inputs)
     owner = current_owner()
-    work_root = os.path.abspath(args.work_dir or paths.default_work_dir())
-    launch = None if args.fresh else _take_over(store, document_sha, job_order_sha, owner)
+    resumed = None if args.fresh else take_over(store, document_sha, job_order_sha, owner)
     previous, known_keys = {}, set()
-    if launch is not None:
-        launch_id, work_dir = launch.id, launch.work_dir
-        stored = store.jobs(launch_id)
-        known_keys = {j.job_key for j in stored}
-        previous = {j.job_key: j for j in stored if j.status == JobStatus.SUCCEEDED}
-        log.info("resuming launch %d: %d finished steps kept", launch_id, len(previous))
+    if resumed is not None:
+        launch_id, work_dir = resumed.launch_id, resumed.work_dir
+        previous, known_keys = resumed.kept, resumed.known_keys
+        lost = f" ({resumed.lost} whose outputs are gone run again)" if resumed.lost else ""
+        log.log(logging.INFO if previous else logging.DEBUG,
+                "resuming launch %d: %d finished steps kept%s", launch_id, len(previous), lost)
     else:
         launch_id = store.create_launch(
             created_by=os.environ.get("USER", "local"),
@@ -198,16 +224,19 @@ def _launch(args, loaded, inputs, context, store: Store, outdir: str) -> int:
             work_dir="",
             owner=owner,
         )
-        work_dir = os.path.join(work_root, f"launch-{launch_id}")
+        work_dir = os.path.join(dirs.work_root, f"launch-{launch_id}")
         store.set_launch_work_dir(launch_id, work_dir)
         log.debug("launch %d started", launch_id)
-    os.makedirs(work_dir, exist_ok=True)
-    if args.cachedir:
-        os.makedirs(args.cachedir, exist_ok=True)
+    try:
+        os.makedirs(work_dir, exist_ok=True)
+    except OSError as exc:
+        store.set_launch_status(launch_id, LaunchStatus.FAILED, message=f"work dir: {exc}")
+        raise UserError(f"{work_dir}: cannot create the launch's work directory "
+                        f"({exc.strerror}); run with --fresh to start over") from exc
     settings = ToolSettings(
         work_dir=work_dir,
         tmpdir_prefix=args.tmpdir_prefix,
-        cachedir=os.path.abspath(args.cachedir) if args.cachedir else None,
+        cachedir=dirs.cachedir,
         debug=args.debug,
         eval_timeout=args.eval_timeout,
         basedir=loaded.input_basedir,
@@ -226,7 +255,7 @@ def _launch(args, loaded, inputs, context, store: Store, outdir: str) -> int:
     )
     try:
         outputs = scheduler.run(loaded.tool, inputs)
-        final = finalize_outputs(outputs, outdir, work_dir)
+        final = finalize_outputs(outputs, dirs.outdir, work_dir)
     except LaunchFailed as exc:
         store.set_launch_status(launch_id, LaunchStatus.FAILED, message=str(exc))
         raise UserError(str(exc), EXIT_UNSUPPORTED if exc.unsupported else 1) from exc

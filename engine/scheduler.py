@@ -22,6 +22,7 @@ from cwltool.process import Process, shortname
 from cwltool.utils import aslist
 from cwltool.workflow import Workflow, WorkflowStep
 
+from wonderland.cwl.errors import one_line
 from wonderland.cwl.invocation import SUCCESS, UNSUPPORTED, ToolResult, ToolSettings, run_tool
 from wonderland.cwl.loading import step_ref
 from wonderland.db import JobStatus, Store
@@ -228,7 +229,7 @@ class Scheduler:
             self.deferred.append(functools.partial(on_done, result.outputs or {}))
             return
         self.progress.failed += 1
-        where = "main process" if key == ROOT_KEY else f"step {key}"
+        where = "the tool" if key == ROOT_KEY else f"step {key}"
         self.fail(f"{where} failed: {result.message}", unsupported=result.status == UNSUPPORTED)
 
 
@@ -307,7 +308,7 @@ class WorkflowFrame:
                     functools.partial(collector.receive, index),
                 )
         except (WorkflowException, ValueError) as exc:
-            self.scheduler.fail(f"step {self.prefix}{name}: {exc}")
+            self.scheduler.fail(f"step {self.prefix}{name}: {one_line(exc)}")
 
     def step_done(self, step: WorkflowStep, outputs: dict[str, Any]) -> None:
         for ident, value in outputs.items():
@@ -327,7 +328,7 @@ class WorkflowFrame:
                 self.workflow.tool["outputs"], self.values, "outputSource", key=shortname
             )
         except WorkflowException as exc:
-            self.scheduler.fail(f"outputs of {self.prefix or 'the workflow'}: {exc}")
+            self.scheduler.fail(f"outputs of {self.prefix or 'the workflow'}: {one_line(exc)}")
             return
         self.on_done(outputs)
 
