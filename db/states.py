@@ -1,8 +1,9 @@
 """The states of a launch and of a step job, and the transitions allowed between them.
 
-SUCCEEDED never changes. FAILED and CANCELLED are ends too, but a resumed launch runs them
-again (as a new attempt). The tables below are the only way a status moves, and `Store`
-checks every change against them.
+FAILED and CANCELLED are ends, but a resumed launch runs them again (as a new attempt);
+SUCCEEDED changes only when its output files are gone, to FAILED, so that it runs again.
+The tables below are the only way a status moves, and `Store` checks every change against
+them.
 """
 
 from __future__ import annotations
@@ -48,8 +49,13 @@ JOB_TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     # A failed or cancelled step of a resumed launch runs again.
     JobStatus.FAILED: frozenset({JobStatus.RUNNING}),
     JobStatus.CANCELLED: frozenset({JobStatus.RUNNING}),
-    JobStatus.SUCCEEDED: frozenset(),
+    # A success whose output files were deleted is void: resuming records it as FAILED
+    # (Store.void_jobs, the only way out of SUCCEEDED) and runs it again.
+    JobStatus.SUCCEEDED: frozenset({JobStatus.FAILED}),
 }
+
+# A job's end is recorded only for a job that is under way.
+JOB_UNDER_WAY = frozenset({JobStatus.PENDING, JobStatus.RUNNING})
 
 
 class IllegalTransition(Exception):

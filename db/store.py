@@ -22,6 +22,7 @@ from wonderland.db import migrate
 from wonderland.db.schema import kubernetes_job, pipeline_launch
 from wonderland.db.states import (
     JOB_TRANSITIONS,
+    JOB_UNDER_WAY,
     LAUNCH_TRANSITIONS,
     IllegalTransition,
     JobStatus,
@@ -66,7 +67,7 @@ _END_JOB = {
         "UPDATE kubernetes_job SET status = :new, outputs = :outputs, exit_code = :exit_code,"
         " message = :message, finished_at = :now"
         " WHERE pipeline_launch_id = :launch AND job_key = :k"
-        f" AND status IN ({_states_before(JOB_TRANSITIONS, status)})"
+        f" AND status IN ({', '.join(str(int(s)) for s in JOB_UNDER_WAY)})"
     )
     for status in JobStatus
     if _sources_of(JOB_TRANSITIONS, status)
@@ -382,6 +383,22 @@ class Store:
             ]
             if conn.execute(_RESTART_JOB, rows).rowcount != len(again):
                 raise StoreError(f"a step job of launch {launch_id} is finished already")
+
+    def void_jobs(self, launch_id: int, keys: Sequence[str], reason: str) -> int:
+        """Record SUCCEEDED jobs whose outputs are gone as FAILED, so they can run again."""
+        if not keys:
+            return 0
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                kubernetes_job.update()
+                .where(
+                    kubernetes_job.c.pipeline_launch_id == launch_id,
+                    kubernetes_job.c.job_key.in_(list(keys)),
+                    kubernetes_job.c.status == int(JobStatus.SUCCEEDED),
+                )
+                .values(status=int(JobStatus.FAILED), message=reason, finished_at=utcnow())
+            )
+        return result.rowcount
 
     def cancel_running_jobs(self, launch_id: int, message: str) -> int:
         with self.engine.begin() as conn:

@@ -36,6 +36,10 @@ def take_over(store: Store, document_sha: str, job_order_sha: str, owner: str) -
             stored = store.jobs(launch.id)
             finished = [j for j in stored if j.status == JobStatus.SUCCEEDED]
             kept = {j.job_key: j for j in finished if outputs_present(j.outputs)}
+            store.void_jobs(
+                launch.id, [j.job_key for j in finished if j.job_key not in kept],
+                "outputs gone before the launch was resumed",
+            )
             return Resumed(
                 launch.id, launch.work_dir, kept, {j.job_key for j in stored},
                 len(finished) - len(kept),

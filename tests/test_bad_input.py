@@ -89,6 +89,31 @@ CASES = [
         r"not_a_mapping\.yaml",
         (),
     ),
+    Case("not-a-cwl-document", ("not_cwl.py", "good_count.yaml"), r"not_cwl\.py", ("CWL",)),
+    Case(
+        "job-and-workflow-swapped",
+        ("swapped_job.json", "count_tool.cwl"),
+        r"swapped_job\.json",
+        ("cwlVersion",),
+    ),
+    Case(
+        "outdir-not-writable",
+        ("--outdir", "/proc/wonderland-out", "count_tool.cwl", "good_count.yaml"),
+        r"--outdir /proc/wonderland-out",
+        ("write",),
+    ),
+    Case(
+        "work-dir-not-writable",
+        ("--work-dir", "/proc/wonderland-work", "count_tool.cwl", "good_count.yaml"),
+        r"--work-dir /proc/wonderland-work",
+        ("write",),
+    ),
+    Case(
+        "parallel-zero",
+        ("--parallel", "0", "count_tool.cwl", "good_count.yaml"),
+        r"--parallel",
+        ("least",),
+    ),
 ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -264,3 +265,25 @@ def test_killed_engine_leaves_no_step_process_behind(tmp_path: Path) -> None:
     time.sleep(2)  # the step would have written the marker after 1 s
     assert not marker.exists()
     assert not os.path.exists(sandbox.outdir / "marker")
+
+
+def test_rerun_after_the_work_area_was_deleted_runs_the_lost_steps_again(tmp_path: Path) -> None:
+    """Finished steps whose output files are gone are not kept: they run again."""
+    sandbox = Sandbox(tmp_path / "run")
+    log = tmp_path / "side-effects.log"
+    job = scatter_job(tmp_path, "job.json", log)
+    args = ["--parallel", "1", DATA / "resume_scatter_files.cwl", job]
+    proc = start(sandbox, args)
+    try:
+        wait_for_lines(log, 3, proc)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    ran_before = collections.Counter(log_items(log))
+    shutil.rmtree(sandbox.work_dir)
+
+    result = succeeded(sandbox.run(args))
+    assert result == {"gathered": "".join(f"item-{i}," for i in ITEMS)}
+    runs = collections.Counter(log_items(log))
+    for item in ran_before:
+        assert runs[item] == ran_before[item] + 1, (ran_before, runs)
