@@ -1,11 +1,16 @@
 """Checks of an input object before any state is written: every local File and Directory it
-names must exist. Errors point at the line of the input object that names the missing path."""
+names must exist (errors point at the line of the input object that names the missing path),
+and it must validate against the process's inputs."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
+from cwltool.builder import Builder
+from cwltool.context import RuntimeContext
+from cwltool.process import Process
 from schema_salad.ref_resolver import uri_file_path
 from schema_salad.sourceline import SourceLine
 
@@ -41,3 +46,14 @@ def check_input_paths(value: Any) -> None:
     elif isinstance(value, list):
         for item in value:
             check_input_paths(item)
+
+
+def initialized(tool: Process, job_order: dict[str, Any], context: RuntimeContext) -> Builder:
+    """cwltool's job initialisation (validation, defaults, bindings), without leaving behind
+    the empty output, temporary and staging folders it makes for a CommandLineTool."""
+    builder = tool._init_job(job_order, context)
+    for path in {builder.outdir, builder.tmpdir, builder.stagedir}:
+        if path:
+            with contextlib.suppress(OSError):
+                os.rmdir(path)
+    return builder

@@ -19,11 +19,23 @@ def _processes(tool: Process):
             yield from _processes(step.embedded_tool)
 
 
-def check_runnable(tool: Process) -> None:
+def _name(process: Process) -> str:
+    ident = str(process.tool.get("id", ""))
+    return ident.rsplit("/", 1)[-1] if ident.startswith("file://") else ident or "a tool"
+
+
+def check_runnable(tool: Process, containers_on_host: bool) -> None:
+    """Refuse, before anything runs, what cannot run here: abstract Operations, and tools
+    that require a container (unless the user said to run them on the host)."""
     for process in _processes(tool):
         if process.tool.get("class") == "Operation":
+            raise UnsupportedRequirement(f"{_name(process)}: an abstract Operation cannot be run")
+        if not containers_on_host and any(
+            r.get("class") == "DockerRequirement" for r in process.requirements
+        ):
             raise UnsupportedRequirement(
-                f"{process.tool['id']}: an abstract Operation cannot be run"
+                f"{_name(process)}: DockerRequirement under 'requirements' needs a container "
+                "runtime; pass --no-container to run the tool on the host"
             )
 
 

@@ -206,14 +206,6 @@ class Store:
             )
             return int(result.inserted_primary_key[0])
 
-    def set_launch_work_dir(self, launch_id: int, work_dir: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                pipeline_launch.update()
-                .where(pipeline_launch.c.id == launch_id)
-                .values(work_dir=work_dir)
-            )
-
     def get_launch(self, launch_id: int) -> LaunchRecord | None:
         with self.engine.connect() as conn:
             row = conn.execute(

@@ -21,8 +21,6 @@ from cwltool.process import shortname
 from cwltool.stdfsaccess import StdFsAccess
 from cwltool.utils import adjustDirObjs, aslist, get_listing
 
-MISSING = object()
-
 
 def sources_of(param: Mapping[str, Any], field: str) -> list[str]:
     return aslist(param.get(field, []))

@@ -14,6 +14,8 @@ from typing import Any
 
 from cwltool.process import Process
 
+from wonderland.cwl.inputs import initialized
+
 DEFAULT_CORES = 1
 DEFAULT_RAM_MIB = 256
 
@@ -37,7 +39,7 @@ def requested_resources(tool: Process, inputs: dict[str, Any], runtime_context: 
     if requirement is None:
         return Resources(DEFAULT_CORES, DEFAULT_RAM_MIB)
     if any(_is_expression(v) for v in requirement.values()):
-        builder = tool._init_job(inputs, runtime_context)
+        builder = initialized(tool, inputs, runtime_context)
         evaluated = tool.evalResources(builder, runtime_context)
         return Resources(evaluated["cores"], evaluated["ram"])
     cores = requirement.get("coresMin", requirement.get("coresMax", DEFAULT_CORES))
@@ -47,7 +49,6 @@ def requested_resources(tool: Process, inputs: dict[str, Any], runtime_context: 
 
 class ResourcePool:
     def __init__(self, cores: float, ram_mib: float) -> None:
-        self.total = Resources(cores, ram_mib)
         self.free_cores = cores
         self.free_ram = ram_mib
 

@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import sys
+import uuid
 from typing import Any
 
 from cwl_utils.errors import WorkflowException
@@ -23,7 +24,7 @@ from schema_salad.exceptions import ValidationException
 from wonderland.cwl import loading
 from wonderland.cwl.dot import to_dot
 from wonderland.cwl.errors import one_line
-from wonderland.cwl.inputs import MissingInput, check_input_paths
+from wonderland.cwl.inputs import MissingInput, check_input_paths, initialized
 from wonderland.cwl.invocation import ToolSettings
 from wonderland.cwl.outputs import finalize_outputs
 from wonderland.cwl.requirements import allow_containers_on_host, check_runnable
@@ -106,16 +107,16 @@ def _load(args) -> loading.LoadedWorkflow:
             args.workflow, args.job_order, debug=args.debug,
             with_inputs=not (args.validate or args.print_dot),
         )
-        check_runnable(loaded.tool)
         if args.no_container:
             allow_containers_on_host(loaded.tool)
+        check_runnable(loaded.tool, containers_on_host=args.no_container)
         return loaded
     except loading.InputsError as exc:
         raise UserError(str(exc)) from exc
     except loading.ToolHelpShown as exc:
         raise UserError("", code=0) from exc
     except UnsupportedRequirement as exc:
-        raise UserError(f"unsupported: {one_line(exc)}", EXIT_UNSUPPORTED) from exc
+        raise UserError(f"unsupported: {' '.join(str(exc).split())}", EXIT_UNSUPPORTED) from exc
     except (ValidationException, WorkflowException) as exc:
         raise UserError(_document_error(args.workflow, one_line(exc))) from exc
     except FileNotFoundError as exc:
@@ -135,11 +136,19 @@ def _document_error(workflow: str, message: str) -> str:
     return message
 
 
-def _check_inputs(tool: Process, job_order: dict[str, Any], context: RuntimeContext) -> None:
-    """Validate the input object against the process's inputs before any state is written."""
+def _check_inputs(tool: Process, job_order: dict[str, Any], context: RuntimeContext) -> dict:
+    """Validate the input object against the process's inputs before any state is written;
+    returns it as plain data. Validation runs on the plain copy (copying ruamel's commented
+    sequences is quadratic) and again on the commented one only to locate an error."""
+    plain = loading.plain(job_order)
     try:
         check_input_paths(job_order)
-        tool._init_job(job_order, context)
+        try:
+            initialized(tool, plain, context)
+        except (ValidationException, WorkflowException):
+            initialized(tool, job_order, context)
+            raise
+        return plain
     except MissingInput as exc:
         raise UserError(str(exc)) from exc
     except (ValidationException, WorkflowException) as exc:
@@ -187,8 +196,7 @@ def _run(args) -> int:
         raise UserError(str(exc)) from exc
     context = _runtime_context(args, loaded.input_basedir)
     inputs = _apply_input_requirements(loaded.tool, loaded.job_order or {})
-    _check_inputs(loaded.tool, inputs, context)
-    inputs = loading.plain(inputs)
+    inputs = _check_inputs(loaded.tool, inputs, context)
     try:
         store = Store(args.db or paths.default_db_url())
     except StoreError as exc:
@@ -213,6 +221,8 @@ def _launch(args, loaded, inputs, context, store: Store, dirs: Directories) -> i
         log.log(logging.INFO if previous else logging.DEBUG,
                 "resuming launch %d: %d finished steps kept%s", launch_id, len(previous), lost)
     else:
+        # named before the row is written, so that no launch is ever recorded without it
+        work_dir = os.path.join(dirs.work_root, f"launch-{uuid.uuid4().hex[:16]}")
         launch_id = store.create_launch(
             created_by=os.environ.get("USER", "local"),
             name=os.path.basename(args.workflow),
@@ -221,11 +231,9 @@ def _launch(args, loaded, inputs, context, store: Store, dirs: Directories) -> i
             document_sha256=document_sha,
             job_order=json.dumps(inputs, sort_keys=True, default=str),
             job_order_sha256=job_order_sha,
-            work_dir="",
+            work_dir=work_dir,
             owner=owner,
         )
-        work_dir = os.path.join(dirs.work_root, f"launch-{launch_id}")
-        store.set_launch_work_dir(launch_id, work_dir)
         log.debug("launch %d started", launch_id)
     try:
         os.makedirs(work_dir, exist_ok=True)
@@ -262,9 +270,11 @@ def _launch(args, loaded, inputs, context, store: Store, dirs: Directories) -> i
     except (WorkflowException, ValidationException, OSError) as exc:
         store.set_launch_status(launch_id, LaunchStatus.FAILED, message=one_line(exc))
         raise UserError(one_line(exc)) from exc
-    except BaseException:
-        store.set_launch_status(launch_id, LaunchStatus.FAILED, message="interrupted")
-        store.cancel_running_jobs(launch_id, "interrupted")
+    except BaseException as exc:
+        reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else (
+            f"internal error: {type(exc).__name__}: {one_line(exc)}")
+        store.set_launch_status(launch_id, LaunchStatus.FAILED, message=reason)
+        store.cancel_running_jobs(launch_id, reason)
         raise
     finally:
         executor.close()

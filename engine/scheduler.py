@@ -295,8 +295,9 @@ class WorkflowFrame:
             node_name = (self.prefix + name).replace("main/", "")
             for index, element in enumerate(elements):
                 evaluated = evaluator.evaluate(element)
-                if evaluated is None:
-                    collector.receive(index, None)
+                if evaluated is None:  # skipped by `when`; through the queue, not recursion
+                    skipped = functools.partial(collector.receive, index, None)
+                    self.scheduler.deferred.append(skipped)
                     continue
                 key = self.prefix + name + (f"[{index}]" if scatter else "")
                 self.scheduler.start_process(
@@ -342,8 +343,8 @@ class _StepCollector:
         self.shape = shape
         self.results: list[Any] = [None] * count
         self.left = count
-        if count == 0:
-            self._done()
+        if count == 0:  # an empty scatter: done, through the queue rather than recursion
+            frame.scheduler.deferred.append(self._done)
 
     def receive(self, index: int, outputs: dict[str, Any] | None) -> None:
         self.results[index] = outputs

@@ -26,7 +26,7 @@ def test_conformance_suite_passes_at_least_the_recorded_minimum():
         ["bash", str(ROOT / "conformance" / "run.sh"), "--check"],
         env=env, capture_output=True, text=True, timeout=3600,
     )
-    summary = re.search(r"(\d+) tests passed, (\d+) failures, (\d+) unsupported", done.stdout)
+    summary = re.search(r"(\d+) tests passed", done.stdout)  # cwltest omits zero counts
     assert summary, done.stdout[-3000:] + done.stderr[-3000:]
     minimum = int((ROOT / "conformance" / "minimum-passes").read_text())
     print(summary.group(0))

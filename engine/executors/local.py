@@ -129,10 +129,6 @@ class LocalExecutor:
             done.append(completion)
         return done
 
-    @property
-    def running(self) -> int:
-        return len(self._busy)
-
     def cancel(self, keys: list[str]) -> None:
         for key in keys:
             worker = self._busy.pop(key, None)
