@@ -15,3 +15,13 @@ if [ ! -f "$stamp" ] || [ "$root/pyproject.toml" -nt "$stamp" ]; then
   touch "$stamp"
 fi
 export PATH="$root/.venv/bin:$PATH"
+# CWL's JavaScript expressions (InlineJavascriptRequirement) are evaluated by Node.js.
+if ! command -v node >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "bootstrap: installing Node.js for CWL expressions (apt-get install nodejs)" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null
+  else
+    echo "bootstrap: Node.js is needed for CWL expressions; install it (e.g. apt-get install nodejs)" >&2
+    exit 1
+  fi
+fi
