@@ -25,13 +25,16 @@ def _name(process: Process) -> str:
 
 
 def check_runnable(tool: Process, containers_on_host: bool) -> None:
-    """Refuse, before anything runs, what cannot run here: abstract Operations, and tools
-    that require a container (unless the user said to run them on the host)."""
+    """Refuse, before anything runs, what cannot run here: abstract Operations, and command
+    line tools that require a container (unless the user said to run them on the host);
+    expression tools need no container whatever they declare."""
     for process in _processes(tool):
         if process.tool.get("class") == "Operation":
             raise UnsupportedRequirement(f"{_name(process)}: an abstract Operation cannot be run")
-        if not containers_on_host and any(
-            r.get("class") == "DockerRequirement" for r in process.requirements
+        if (
+            not containers_on_host
+            and process.tool.get("class") == "CommandLineTool"
+            and any(r.get("class") == "DockerRequirement" for r in process.requirements)
         ):
             raise UnsupportedRequirement(
                 f"{_name(process)}: DockerRequirement under 'requirements' needs a container "

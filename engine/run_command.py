@@ -109,7 +109,6 @@ def _load(args) -> loading.LoadedWorkflow:
         )
         if args.no_container:
             allow_containers_on_host(loaded.tool)
-        check_runnable(loaded.tool, containers_on_host=args.no_container)
         return loaded
     except loading.InputsError as exc:
         raise UserError(str(exc)) from exc
@@ -197,6 +196,10 @@ def _run(args) -> int:
     context = _runtime_context(args, loaded.input_basedir)
     inputs = _apply_input_requirements(loaded.tool, loaded.job_order or {})
     inputs = _check_inputs(loaded.tool, inputs, context)
+    try:  # after the inputs, as cwltool does: bad inputs are an error even here
+        check_runnable(loaded.tool, containers_on_host=args.no_container)
+    except UnsupportedRequirement as exc:
+        raise UserError(f"unsupported: {' '.join(str(exc).split())}", EXIT_UNSUPPORTED) from exc
     try:
         store = Store(args.db or paths.default_db_url())
     except StoreError as exc:
