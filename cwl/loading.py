@@ -23,7 +23,6 @@ from cwltool.load_tool import (
     resolve_and_validate_document,
     resolve_tool_uri,
 )
-from cwltool.pack import pack
 from cwltool.process import Process
 from cwltool.utils import visit_class
 from cwltool.workflow import Workflow, WorkflowStep
@@ -42,8 +41,24 @@ class LoadedWorkflow:
     job_order: dict[str, Any] | None = None
     input_basedir: str = ""
 
-    def packed(self) -> dict[str, Any]:
-        return pack(self.loading_context, self.uri)
+    def sources(self) -> dict[str, Any]:
+        """The text of every document file the workflow was loaded from, by URI: what a launch
+        records to be rerun exactly (cwltool's `pack` would give one document, but costs
+        about as much as loading again)."""
+        loader = self.loading_context.loader
+        texts: dict[str, str] = {}
+        for uri in loader.idx:
+            if "#" in uri or uri.startswith("https://w3id.org/cwl/") or uri.startswith("_:"):
+                continue
+            if uri.startswith("file://"):
+                try:
+                    with open(uri_file_path(uri), encoding="utf-8") as handle:
+                        texts[uri] = handle.read()
+                except (OSError, UnicodeDecodeError):
+                    continue
+            elif isinstance(loader.fetcher.cache.get(uri), str):
+                texts[uri] = loader.fetcher.cache[uri]
+        return {"main": self.uri, "sources": dict(sorted(texts.items()))}
 
 
 def _loader_args(workflow: str, job_order: list[str], debug: bool) -> argparse.Namespace:

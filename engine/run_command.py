@@ -211,7 +211,7 @@ def _run(args) -> int:
 
 
 def _launch(args, loaded, inputs, context, store: Store, dirs: Directories) -> int:
-    document = json.dumps(loaded.packed(), sort_keys=True)
+    document = json.dumps(loaded.sources(), sort_keys=True)
     document_sha = loading.canonical_digest(json.loads(document))
     job_order_sha = loading.canonical_digest(inputs)
     owner = current_owner()
