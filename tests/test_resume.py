@@ -49,6 +49,20 @@ def wait_for_lines(log: Path, count: int, proc: subprocess.Popen, timeout: float
         time.sleep(0.02)
 
 
+def interrupt_after(
+    sandbox: Sandbox, args: list, log: Path, lines: int, sig: signal.Signals
+) -> int:
+    """Start `wonderland run ARGS`, send `sig` once `lines` steps have logged, reap it, and
+    return its exit status."""
+    proc = start(sandbox, args)
+    try:
+        wait_for_lines(log, lines, proc)
+    finally:
+        proc.send_signal(sig)
+        proc.wait(timeout=30)  # reaped: its pid no longer names a live owner
+    return proc.returncode
+
+
 def succeeded(result: Result) -> dict:
     assert result.returncode == 0, f"exit {result.returncode}, stderr:\n{result.stderr}"
     assert "Traceback" not in result.stderr
@@ -66,13 +80,7 @@ def test_sigkill_then_rerun_resumes_without_repeating_finished_steps(tmp_path: P
     log = tmp_path / "side-effects.log"
     args = ["--parallel", "1", DATA / "resume_scatter.cwl", scatter_job(tmp_path, "job.json", log)]
 
-    proc = start(sandbox, args)
-    try:
-        wait_for_lines(log, 3, proc)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)  # reaped: its pid no longer names a live owner
-    assert proc.returncode == -signal.SIGKILL
+    assert interrupt_after(sandbox, args, log, 3, signal.SIGKILL) == -signal.SIGKILL
 
     store = sandbox.open_store()
     try:
@@ -135,13 +143,7 @@ def test_ctrl_c_then_rerun_resumes_the_same_launch(tmp_path: Path) -> None:
     job.write_text(json.dumps({"items": items, "log": str(log), "seconds": 1.0}))
     args = ["--parallel", "1", DATA / "resume_scatter.cwl", job]
 
-    proc = start(sandbox, args)
-    try:
-        wait_for_lines(log, 2, proc)
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
-    assert proc.returncode == 130
+    assert interrupt_after(sandbox, args, log, 2, signal.SIGINT) == 130
     assert "Traceback" not in (sandbox.root / "stderr.txt").read_text()
     [interrupted] = sandbox.launches()
     assert interrupted.status != LaunchStatus.RUNNING
@@ -273,12 +275,7 @@ def test_rerun_after_the_work_area_was_deleted_runs_the_lost_steps_again(tmp_pat
     log = tmp_path / "side-effects.log"
     job = scatter_job(tmp_path, "job.json", log)
     args = ["--parallel", "1", DATA / "resume_scatter_files.cwl", job]
-    proc = start(sandbox, args)
-    try:
-        wait_for_lines(log, 3, proc)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
+    interrupt_after(sandbox, args, log, 3, signal.SIGKILL)
     ran_before = collections.Counter(log_items(log))
     shutil.rmtree(sandbox.work_dir)
 
