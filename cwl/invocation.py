@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import os
 import re
+import shutil
 import sys
 import threading
 from typing import Any
@@ -73,6 +74,7 @@ def runtime_context(settings: ToolSettings, job_dir: str, toplevel: bool = False
     context.default_stdout = sys.stderr
     context.workflow_eval_lock = threading.Condition(threading.RLock())
     context.mutation_manager = MutationManager()
+    context.rm_tmpdir = False  # _remove_scratch does it, cheaper for the usual empty folders
     return context
 
 
@@ -101,7 +103,10 @@ def run_tool(
                     # cwltool samples the tool's memory with psutil from a timer thread, one
                     # thread per job; the engine measures resources itself.
                     job.process_monitor = _wait_only
-                job.run(context)
+                try:
+                    job.run(context)
+                finally:
+                    _remove_scratch(job)
     except UnsupportedRequirement as exc:
         return ToolResult(UNSUPPORTED, None, message=_unsupported(str(exc)))
     except WorkflowException as exc:
@@ -115,6 +120,17 @@ def run_tool(
     return ToolResult(
         SUCCESS if status == SUCCESS else FAILED, received.get("outputs"), exit_code, message
     )
+
+
+def _remove_scratch(job) -> None:
+    """Remove a job's temporary and staging folders once it has run, as cwltool would, but
+    with one rmdir for the common empty folder instead of a full tree walk."""
+    for folder in (getattr(job, "tmpdir", None), getattr(job, "stagedir", None)):
+        if folder and os.path.isdir(folder):
+            try:
+                os.rmdir(folder)
+            except OSError:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def _wait_only(process) -> None:
