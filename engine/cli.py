@@ -17,14 +17,21 @@ class _Parser(argparse.ArgumentParser):
         self.exit(1, f"{self.prog}: {message} (see '{self.prog} --help')\n")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _int_at_least(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+_positive_int = _int_at_least(1)
+_non_negative_int = _int_at_least(0)
 
 
 def _positive_float(text: str) -> float:
@@ -60,6 +67,8 @@ def _run_parser(sub) -> None:
     run.add_argument("--fresh", action="store_true",
                      help="start a new launch even if an interrupted one of the same workflow "
                           "and inputs could be resumed")
+    run.add_argument("--restart-attempts", type=_non_negative_int, default=0, metavar="N",
+                     help="run a failed step job again up to N times before the launch fails")
     run.add_argument("--no-container", action="store_true",
                      help="run tools that require a DockerRequirement on the host anyway")
     run.add_argument("--eval-timeout", type=_positive_float, default=60.0, metavar="SECONDS",

@@ -23,12 +23,19 @@ from cwltool.utils import aslist
 from cwltool.workflow import Workflow, WorkflowStep
 
 from wonderland.cwl.errors import one_line
-from wonderland.cwl.invocation import SUCCESS, UNSUPPORTED, ToolResult, ToolSettings, run_tool
+from wonderland.cwl.invocation import (
+    FAILED,
+    SUCCESS,
+    UNSUPPORTED,
+    ToolResult,
+    ToolSettings,
+    run_tool,
+)
 from wonderland.cwl.loading import step_ref
 from wonderland.db import JobStatus, Store
 from wonderland.db.store import JobEnd, JobRecord, JobStart
 from wonderland.engine import dataflow
-from wonderland.engine.executors.base import Completion, Executor, Task
+from wonderland.engine.executors.base import Completion, Executor, Task, job_file_name
 from wonderland.engine.progress import Progress
 from wonderland.engine.resources import ResourcePool, Resources, requested_resources
 
@@ -66,6 +73,7 @@ class Scheduler:
         known_keys: set[str],
         progress: Progress,
         runtime_context: Any,
+        restart_attempts: int = 0,
     ) -> None:
         self.store = store
         self.launch_id = launch_id
@@ -75,6 +83,8 @@ class Scheduler:
         self.previous = previous
         self.progress = progress
         self.runtime_context = runtime_context
+        self.restart_attempts = restart_attempts
+        self.restarts: collections.Counter[str] = collections.Counter()
         self.pending: collections.deque[LeafJob] = collections.deque()
         self.running: dict[str, LeafJob] = {}
         self.deferred: collections.deque[Callable[[], None]] = collections.deque()
@@ -162,8 +172,7 @@ class Scheduler:
         self._finished(key, result, on_done)
 
     def _job_dir(self, key: str) -> str:
-        safe = key.replace("/", "__").replace("[", "_").replace("]", "")
-        return os.path.join(self.settings.work_dir, safe)
+        return os.path.join(self.settings.work_dir, job_file_name(key))
 
     # -- the loop -------------------------------------------------------------------------------
 
@@ -199,7 +208,8 @@ class Scheduler:
         for job in batch:
             self.running[job.key] = job
             self.executor.submit(
-                Task(job.key, job.tool_ref, job.inputs, self._job_dir(job.key), job.key == ROOT_KEY)
+                Task(job.key, job.tool_ref, job.inputs, self._job_dir(job.key), job.key == ROOT_KEY,
+                     attempt=self.restarts[job.key] + 1)
             )
         self.progress.waiting -= len(batch)
         self.progress.running += len(batch)
@@ -209,7 +219,24 @@ class Scheduler:
             job = self.running.pop(completion.key)
             self.pool.give_back(job.resources)
             self.progress.running -= 1
+            if self._restarted(job, completion.result):
+                continue
             self._finished(job.key, completion.result, job.on_done)
+
+    def _restarted(self, job: LeafJob, result: ToolResult) -> bool:
+        """A failed job with restarts left: its failure is recorded and it is queued again
+        (its next start is a new attempt of the same key)."""
+        if result.status != FAILED or self.restarts[job.key] >= self.restart_attempts:
+            return False
+        self.restarts[job.key] += 1
+        self.unflushed_ends.append(
+            JobEnd(job.key, JobStatus.FAILED, None, result.exit_code,
+                   f"{result.message} (attempt {self.restarts[job.key]}; restarting)")
+        )
+        self._flush()  # the failed attempt is committed before the next one's start
+        self.pending.append(job)
+        self.progress.waiting += 1
+        return True
 
     def _finished(self, key: str, result: ToolResult, on_done: OutputCallback) -> None:
         """Note a job's end (committed at the next flush, before anything it feeds is

@@ -15,6 +15,13 @@ class Task:
     inputs: dict[str, Any]
     job_dir: str
     toplevel: bool = False
+    attempt: int = 1
+
+
+def job_file_name(key: str) -> str:
+    """A job key as one file name (the job's folder, its log): "main/align[3]" ->
+    "main__align_3"."""
+    return key.replace("/", "__").replace("[", "_").replace("]", "")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any
 from cwl_utils.sandboxjs import NodeJSEngine
 
 from wonderland.cwl.invocation import FAILED, ToolResult, ToolSettings, run_tool
-from wonderland.engine.executors.base import Completion, Task
+from wonderland.engine.executors.base import Completion, Task, job_file_name
 
 _PR_SET_PDEATHSIG = 1
 
@@ -39,7 +39,31 @@ def _kill_own_group(_signum: int, _frame: Any) -> None:
     os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
-def _worker_main(conn, tools: dict[str, Any], settings: ToolSettings, parent: int) -> None:
+def _run_logged(task: Task, tools: dict[str, Any], settings: ToolSettings, log_dir: str | None):
+    """Run one task; with `log_dir`, the tool's stdout and stderr (what it does not capture
+    itself) go to `<log_dir>/<job>.log`, appended to by each attempt."""
+    if log_dir is None:
+        return run_tool(tools[task.tool_ref], task.inputs, settings, task.job_dir, task.toplevel)
+    saved = os.dup(1), os.dup(2)
+    with open(os.path.join(log_dir, job_file_name(task.key) + ".log"), "ab") as log:
+        if task.attempt > 1:
+            log.write(f"--- attempt {task.attempt} ---\n".encode())
+            log.flush()
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+    try:
+        return run_tool(tools[task.tool_ref], task.inputs, settings, task.job_dir, task.toplevel)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for fd, copy in zip((1, 2), saved, strict=True):
+            os.dup2(copy, fd)
+            os.close(copy)
+
+
+def _worker_main(
+    conn, tools: dict[str, Any], settings: ToolSettings, parent: int, log_dir: str | None
+) -> None:
     os.setpgid(0, 0)
     signal.signal(signal.SIGTERM, _kill_own_group)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -54,9 +78,7 @@ def _worker_main(conn, tools: dict[str, Any], settings: ToolSettings, parent: in
         if task is None:
             break
         try:
-            result = run_tool(
-                tools[task.tool_ref], task.inputs, settings, task.job_dir, task.toplevel
-            )
+            result = _run_logged(task, tools, settings, log_dir)
         except Exception as exc:  # a bug or an unexpected cwltool error: report it, stay alive
             result = ToolResult(FAILED, None, message=f"{type(exc).__name__}: {exc}")
         conn.send(Completion(task.key, result))
@@ -64,10 +86,10 @@ def _worker_main(conn, tools: dict[str, Any], settings: ToolSettings, parent: in
 
 
 class _Worker:
-    def __init__(self, context, tools, settings) -> None:
+    def __init__(self, context, tools, settings, log_dir) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=_worker_main, args=(child, tools, settings, os.getpid()), daemon=True
+            target=_worker_main, args=(child, tools, settings, os.getpid(), log_dir), daemon=True
         )
         self.process.start()
         child.close()
@@ -87,8 +109,12 @@ class LocalExecutor:
 
     name = "local"
 
-    def __init__(self, tools: dict[str, Any], settings: ToolSettings, slots: int) -> None:
+    def __init__(
+        self, tools: dict[str, Any], settings: ToolSettings, slots: int,
+        log_dir: str | None = None,
+    ) -> None:
         self._context = multiprocessing.get_context("fork")
+        self._log_dir = log_dir
         self._tools = tools
         self._settings = settings
         self._slots = max(1, slots)
@@ -99,7 +125,7 @@ class LocalExecutor:
         if self._idle:
             worker = self._idle.pop()
         else:
-            worker = _Worker(self._context, self._tools, self._settings)
+            worker = _Worker(self._context, self._tools, self._settings, self._log_dir)
         worker.key = task.key
         self._busy[task.key] = worker
         worker.conn.send(task)
