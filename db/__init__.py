@@ -1,4 +1,5 @@
-"""Wonderland's state: launches and step jobs in SQLite or PostgreSQL (SQLAlchemy Core, Alembic)."""
+"""Wonderland's state: launches, their labels and step jobs in SQLite or PostgreSQL (psycopg2),
+through SQLAlchemy Core and Alembic."""
 
 from wonderland.db.states import JobStatus, LaunchStatus
 from wonderland.db.store import Store, StoreError

@@ -2,7 +2,8 @@
 
 `pipeline_launch` and `kubernetes_job` keep the original system's names and columns; the
 columns after those are what the engine needs. `kubernetes_job` holds every step job, local
-ones too: its `executor` column says which backend ran it.
+ones too: its `executor` column says which backend ran it. `launch_label` holds a launch's
+labels (Kubernetes-sized keys and values), for listing launches by label.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ pipeline_launch = sa.Table(
     sa.Column("owner", sa.String(200), nullable=False, server_default=""),
     sa.Column("updated_at", sa.DateTime, nullable=False),
     sa.Column("finished_at", sa.DateTime, nullable=True),
-    sa.Index("ix_pipeline_launch_status", "status"),
+    # newest (or oldest) first within a status: the pending queue, running launches, listings
+    sa.Index("ix_pipeline_launch_status_id", "status", "id"),
+    sa.Index("ix_pipeline_launch_created_by_id", "created_by", "id"),
     sa.Index("ix_pipeline_launch_created_by_status", "created_by", "status"),
     sa.Index(
         "ix_pipeline_launch_resume_key", "document_sha256", "job_order_sha256", "status"
@@ -66,4 +69,18 @@ kubernetes_job = sa.Table(
     sa.Column("finished_at", sa.DateTime, nullable=True),
     sa.UniqueConstraint("pipeline_launch_id", "job_key", name="uq_kubernetes_job_launch_key"),
     sa.Index("ix_kubernetes_job_launch_status", "pipeline_launch_id", "status"),
+)
+
+launch_label = sa.Table(
+    "launch_label",
+    metadata,
+    sa.Column(
+        "pipeline_launch_id",
+        Id,
+        sa.ForeignKey("pipeline_launch.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("key", sa.String(63), primary_key=True),
+    sa.Column("value", sa.String(255), nullable=False),
+    sa.Index("ix_launch_label_key_value", "key", "value"),
 )

@@ -2,24 +2,39 @@
 
 Every status change goes through a conditional UPDATE whose WHERE clause names the states
 that may move to the new one (see `states.py`), so a change either follows the transition
-table or does not happen; callers learn which through the returned row counts.
+table or does not happen; callers learn which through the returned row counts. Every call is
+one transaction, run again whole if the connection was lost before its commit
+(`connection.in_transaction`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import json
-import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from wonderland.db import migrate
-from wonderland.db.schema import kubernetes_job, pipeline_launch
+from wonderland.db.connection import (
+    StoreError,
+    in_transaction,
+    open_engine,
+    reason_of,
+    safe_url,
+)
+from wonderland.db.records import (
+    JobEnd,
+    JobRecord,
+    JobStart,
+    LaunchRecord,
+    job_record,
+    launch_record,
+)
+from wonderland.db.schema import kubernetes_job, launch_label, pipeline_launch
 from wonderland.db.states import (
     JOB_TRANSITIONS,
     JOB_UNDER_WAY,
@@ -29,9 +44,9 @@ from wonderland.db.states import (
     LaunchStatus,
 )
 
+__all__ = ["JobEnd", "JobRecord", "JobStart", "LaunchRecord", "Store", "StoreError"]
 
-class StoreError(Exception):
-    """The database cannot be opened or used; the message says which and why."""
+LABEL_KEY_MAX, LABEL_VALUE_MAX = 63, 255
 
 
 def utcnow() -> datetime.datetime:
@@ -74,84 +89,8 @@ _END_JOB = {
 }
 
 
-@dataclasses.dataclass(frozen=True)
-class LaunchRecord:
-    id: int
-    status: LaunchStatus
-    created_by: str
-    name: str
-    workflow_uri: str
-    document: str
-    job_order: str
-    work_dir: str
-    outputs: Any
-    message: str
-    owner: str
-    created_at: datetime.datetime
-    finished_at: datetime.datetime | None
-
-
-@dataclasses.dataclass(frozen=True)
-class JobRecord:
-    launch_id: int
-    job_key: str
-    node_name: str
-    status: JobStatus
-    executor: str
-    attempt: int
-    outputs: Any
-    exit_code: int | None
-    message: str
-    job_name: str | None
-
-
-@dataclasses.dataclass(frozen=True)
-class JobStart:
-    job_key: str
-    node_name: str
-    executor: str
-    inputs: Any
-    job_name: str | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class JobEnd:
-    job_key: str
-    status: JobStatus
-    outputs: Any = None
-    exit_code: int | None = None
-    message: str = ""
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
-
-
-def open_engine(url: str) -> Engine:
-    """An engine for `url`; for SQLite, its folder is made and WAL and foreign keys are on."""
-    try:
-        parsed = sa.engine.make_url(url)
-    except ArgumentError as exc:
-        raise StoreError(f"--db: not a database URL: {url!r}") from exc
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
-        engine = sa.create_engine(parsed)
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    try:
-        return sa.create_engine(parsed, pool_pre_ping=True)
-    except Exception as exc:  # missing driver, bad options: say so in one line
-        raise StoreError(f"--db {parsed.render_as_string()}: {exc}") from exc
-
-
 class Store:
-    """Launches and step jobs of one database."""
+    """Launches, their labels and their step jobs, in one database."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -159,11 +98,11 @@ class Store:
         try:
             migrate.upgrade_if_needed(self.engine)
         except DBAPIError as exc:
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise StoreError(f"cannot open database {self._safe_url()}: {reason}") from exc
+            self.engine.dispose()
+            raise StoreError(f"cannot open database {self._safe_url()}: {reason_of(exc)}") from exc
 
     def _safe_url(self) -> str:
-        return sa.engine.make_url(self.url).render_as_string(hide_password=True)
+        return safe_url(sa.engine.make_url(self.url))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -182,40 +121,54 @@ class Store:
         job_order_sha256: str,
         work_dir: str,
         owner: str,
+        labels: Mapping[str, str] | None = None,
         protobuf: bytes | None = None,
         status: LaunchStatus = LaunchStatus.RUNNING,
     ) -> int:
+        """Record a launch and its labels in one transaction; returns its id.
+
+        A server records PENDING launches with owner "", which a runner takes with
+        `set_launch_status(id, RUNNING, owner=..., expected_owner="")`; `wonderland run`
+        records its own launch RUNNING, owned by itself. Label keys longer than 63 characters
+        or values longer than 255 are a ValueError, on every database.
+        """
+        labels = dict(labels or {})
+        for key, value in labels.items():
+            if not key or len(key) > LABEL_KEY_MAX or len(value) > LABEL_VALUE_MAX:
+                raise ValueError(f"label {key!r}: keys have 1 to {LABEL_KEY_MAX} characters,"
+                                 f" values up to {LABEL_VALUE_MAX}")
         now = utcnow()
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                pipeline_launch.insert().values(
-                    protobuf=protobuf,
-                    status=int(status),
-                    created_at=now,
-                    updated_at=now,
-                    created_by=created_by,
-                    name=name,
-                    workflow_uri=workflow_uri,
-                    document=document,
-                    document_sha256=document_sha256,
-                    job_order=job_order,
-                    job_order_sha256=job_order_sha256,
-                    work_dir=work_dir,
-                    owner=owner,
-                )
-            )
-            return int(result.inserted_primary_key[0])
+        row = {
+            "protobuf": protobuf, "status": int(status), "created_at": now, "updated_at": now,
+            "created_by": created_by, "name": name, "workflow_uri": workflow_uri,
+            "document": document, "document_sha256": document_sha256, "job_order": job_order,
+            "job_order_sha256": job_order_sha256, "work_dir": work_dir, "owner": owner,
+        }
+
+        def insert(conn: Connection) -> int:
+            launch_id = int(conn.execute(pipeline_launch.insert().values(**row))
+                            .inserted_primary_key[0])
+            if labels:
+                conn.execute(launch_label.insert(), [
+                    {"pipeline_launch_id": launch_id, "key": k, "value": v}
+                    for k, v in labels.items()
+                ])
+            return launch_id
+
+        return in_transaction(self.engine, insert)
 
     def get_launch(self, launch_id: int) -> LaunchRecord | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(pipeline_launch).where(pipeline_launch.c.id == launch_id)
-            ).first()
-        return None if row is None else _launch_record(row)
+        query = sa.select(pipeline_launch).where(pipeline_launch.c.id == launch_id)
+        row = in_transaction(self.engine, lambda conn: conn.execute(query).first())
+        return None if row is None else launch_record(row)
+
+    def _launches(self, query: sa.Select) -> list[LaunchRecord]:
+        rows = in_transaction(self.engine, lambda conn: conn.execute(query).all())
+        return [launch_record(row) for row in rows]
 
     def resumable_launches(self, document_sha256: str, job_order_sha256: str) -> list[LaunchRecord]:
         """Unfinished or failed launches of this document and job order, newest first."""
-        query = (
+        return self._launches(
             sa.select(pipeline_launch)
             .where(
                 pipeline_launch.c.document_sha256 == document_sha256,
@@ -226,8 +179,6 @@ class Store:
             )
             .order_by(pipeline_launch.c.id.desc())
         )
-        with self.engine.connect() as conn:
-            return [_launch_record(row) for row in conn.execute(query)]
 
     def set_launch_status(
         self,
@@ -242,7 +193,8 @@ class Store:
         """Move a launch to `status`; False when its current state does not allow it.
 
         With `expected_owner`, the change happens only while that owner still holds the
-        launch, so two engines cannot both take over one interrupted launch.
+        launch, so two engines cannot both take over one interrupted launch (a PENDING
+        launch has owner "": the runner that takes it passes expected_owner="").
         """
         sources = _sources_of(LAUNCH_TRANSITIONS, status)
         if not sources:
@@ -263,14 +215,63 @@ class Store:
         ]
         if expected_owner is not None:
             conditions.append(pipeline_launch.c.owner == expected_owner)
-        with self.engine.begin() as conn:
-            result = conn.execute(pipeline_launch.update().where(*conditions).values(**values))
-        return result.rowcount == 1
+        update = pipeline_launch.update().where(*conditions).values(**values)
+        return in_transaction(self.engine, lambda conn: conn.execute(update).rowcount) == 1
 
-    def list_launches(self, limit: int = 50) -> list[LaunchRecord]:
-        query = sa.select(pipeline_launch).order_by(pipeline_launch.c.id.desc()).limit(limit)
-        with self.engine.connect() as conn:
-            return [_launch_record(row) for row in conn.execute(query)]
+    def list_launches(
+        self,
+        limit: int = 50,
+        *,
+        created_by: str | None = None,
+        statuses: Sequence[LaunchStatus] = (),
+        labels: Mapping[str, str] | None = None,
+        before_id: int | None = None,
+    ) -> list[LaunchRecord]:
+        """Launches newest first: of one user, in some states, carrying every given label.
+
+        Pages go on with `before_id`, the id of the last launch of the previous page.
+        """
+        query = sa.select(pipeline_launch)
+        if created_by is not None:
+            query = query.where(pipeline_launch.c.created_by == created_by)
+        if statuses:
+            query = query.where(pipeline_launch.c.status.in_([int(s) for s in statuses]))
+        for key, value in (labels or {}).items():
+            query = query.where(pipeline_launch.c.id.in_(
+                sa.select(launch_label.c.pipeline_launch_id)
+                .where(launch_label.c.key == key, launch_label.c.value == value)
+            ))
+        if before_id is not None:
+            query = query.where(pipeline_launch.c.id < before_id)
+        return self._launches(query.order_by(pipeline_launch.c.id.desc()).limit(limit))
+
+    def pending_launches(self, limit: int) -> list[LaunchRecord]:
+        """PENDING launches oldest first: the queue a runner takes launches from."""
+        return self._launches(
+            sa.select(pipeline_launch)
+            .where(pipeline_launch.c.status == int(LaunchStatus.PENDING))
+            .order_by(pipeline_launch.c.id)
+            .limit(limit)
+        )
+
+    def running_launches(self) -> list[LaunchRecord]:
+        """Every RUNNING launch, oldest first (a restarted server resumes them)."""
+        return self._launches(
+            sa.select(pipeline_launch)
+            .where(pipeline_launch.c.status == int(LaunchStatus.RUNNING))
+            .order_by(pipeline_launch.c.id)
+        )
+
+    def labels_of(self, launch_ids: Iterable[int]) -> dict[int, dict[str, str]]:
+        """The labels of each of `launch_ids` ({} for a launch without labels or not stored)."""
+        ids = sorted(set(launch_ids))
+        found: dict[int, dict[str, str]] = {launch_id: {} for launch_id in ids}
+        if not ids:
+            return found
+        query = sa.select(launch_label).where(launch_label.c.pipeline_launch_id.in_(ids))
+        for row in in_transaction(self.engine, lambda conn: conn.execute(query).all()):
+            found[row.pipeline_launch_id][row.key] = row.value
+        return found
 
     # -- step jobs -------------------------------------------------------------------------
 
@@ -280,8 +281,8 @@ class Store:
             .where(kubernetes_job.c.pipeline_launch_id == launch_id)
             .order_by(kubernetes_job.c.id)
         )
-        with self.engine.connect() as conn:
-            return [_job_record(row) for row in conn.execute(query)]
+        return [job_record(row) for row in
+                in_transaction(self.engine, lambda conn: conn.execute(query).all())]
 
     def start_jobs(self, launch_id: int, starts: Sequence[JobStart]) -> None:
         """Record `starts` as RUNNING in one transaction, before any of them is submitted.
@@ -306,16 +307,26 @@ class Store:
         """In one transaction, the starts of new jobs and then the ends of finished ones.
 
         `known_keys`, when the caller keeps it, is the set of keys already stored for the
-        launch (it is updated here); without it the table is asked. Returns how many ends
-        changed a row: an end whose job is not RUNNING changes nothing.
+        launch (it is updated once the transaction is committed); without it the table is
+        asked. Returns how many ends changed a row: an end whose job is not RUNNING changes
+        nothing.
         """
         now = utcnow()
-        with self.engine.begin() as conn:
+        inserted: list[str] = []
+
+        def record(conn: Connection) -> int:
+            inserted.clear()  # an attempt run again after a lost connection starts over
             if starts:
-                if known_keys is None:
-                    known_keys = self._stored_keys(conn, launch_id, [s.job_key for s in starts])
-                self._record_starts(conn, launch_id, starts, known_keys, now)
+                stored = known_keys
+                if stored is None:
+                    stored = self._stored_keys(conn, launch_id, [s.job_key for s in starts])
+                inserted.extend(self._record_starts(conn, launch_id, starts, stored, now))
             return self._record_ends(conn, launch_id, ends, now) if ends else 0
+
+        changed = in_transaction(self.engine, record)
+        if known_keys is not None:
+            known_keys.update(inserted)
+        return changed
 
     @staticmethod
     def _stored_keys(conn, launch_id: int, keys: list[str]) -> set[str]:
@@ -346,7 +357,8 @@ class Store:
         return changed
 
     @staticmethod
-    def _record_starts(conn, launch_id: int, starts, known_keys: set[str], now) -> None:
+    def _record_starts(conn, launch_id: int, starts, known_keys: set[str], now) -> list[str]:
+        """Insert the new keys, restart the known ones; returns the keys inserted."""
         fresh = [s for s in starts if s.job_key not in known_keys]
         again = [s for s in starts if s.job_key in known_keys]
         if fresh:
@@ -366,7 +378,6 @@ class Store:
                     for s in fresh
                 ],
             )
-            known_keys.update(s.job_key for s in fresh)
         if again:
             rows = [
                 {"launch": launch_id, "k": s.job_key, "executor": s.executor,
@@ -375,66 +386,31 @@ class Store:
             ]
             if conn.execute(_RESTART_JOB, rows).rowcount != len(again):
                 raise StoreError(f"a step job of launch {launch_id} is finished already")
+        return [s.job_key for s in fresh]
 
     def void_jobs(self, launch_id: int, keys: Sequence[str], reason: str) -> int:
         """Record SUCCEEDED jobs whose outputs are gone as FAILED, so they can run again."""
         if not keys:
             return 0
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                kubernetes_job.update()
-                .where(
-                    kubernetes_job.c.pipeline_launch_id == launch_id,
-                    kubernetes_job.c.job_key.in_(list(keys)),
-                    kubernetes_job.c.status == int(JobStatus.SUCCEEDED),
-                )
-                .values(status=int(JobStatus.FAILED), message=reason, finished_at=utcnow())
+        update = (
+            kubernetes_job.update()
+            .where(
+                kubernetes_job.c.pipeline_launch_id == launch_id,
+                kubernetes_job.c.job_key.in_(list(keys)),
+                kubernetes_job.c.status == int(JobStatus.SUCCEEDED),
             )
-        return result.rowcount
+            .values(status=int(JobStatus.FAILED), message=reason, finished_at=utcnow())
+        )
+        return in_transaction(self.engine, lambda conn: conn.execute(update).rowcount)
 
     def cancel_running_jobs(self, launch_id: int, message: str) -> int:
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                kubernetes_job.update()
-                .where(
-                    kubernetes_job.c.pipeline_launch_id == launch_id,
-                    kubernetes_job.c.status.in_(
-                        _sources_of(JOB_TRANSITIONS, JobStatus.CANCELLED)
-                    ),
-                )
-                .values(status=int(JobStatus.CANCELLED), message=message, finished_at=utcnow())
+        update = (
+            kubernetes_job.update()
+            .where(
+                kubernetes_job.c.pipeline_launch_id == launch_id,
+                kubernetes_job.c.status.in_(_sources_of(JOB_TRANSITIONS, JobStatus.CANCELLED)),
             )
-        return result.rowcount
+            .values(status=int(JobStatus.CANCELLED), message=message, finished_at=utcnow())
+        )
+        return in_transaction(self.engine, lambda conn: conn.execute(update).rowcount)
 
-
-def _launch_record(row) -> LaunchRecord:
-    return LaunchRecord(
-        id=row.id,
-        status=LaunchStatus(row.status),
-        created_by=row.created_by,
-        name=row.name,
-        workflow_uri=row.workflow_uri,
-        document=row.document,
-        job_order=row.job_order,
-        work_dir=row.work_dir,
-        outputs=None if row.outputs is None else json.loads(row.outputs),
-        message=row.message,
-        owner=row.owner,
-        created_at=row.created_at,
-        finished_at=row.finished_at,
-    )
-
-
-def _job_record(row) -> JobRecord:
-    return JobRecord(
-        launch_id=row.pipeline_launch_id,
-        job_key=row.job_key,
-        node_name=row.pipeline_node_name,
-        status=JobStatus(row.status),
-        executor=row.executor,
-        attempt=row.attempt,
-        outputs=None if row.outputs is None else json.loads(row.outputs),
-        exit_code=row.exit_code,
-        message=row.message,
-        job_name=row.job_name,
-    )

@@ -1,5 +1,11 @@
 """Shared fixtures: running the real `wonderland` command in a subprocess against a per-test
-SQLite database and work area, and opening that database with the real `Store`."""
+SQLite database and work area, and opening that database with the real `Store`; and a fresh
+database per test on SQLite and on a real PostgreSQL server (`db_url`).
+
+PostgreSQL comes from WONDERLAND_TEST_POSTGRES_URL, which `scripts/postgres.sh` sets when it
+starts a throw-away server (`scripts/test.sh` runs the tests through it). Without that variable
+a test that needs PostgreSQL fails and says so, unless WONDERLAND_SKIP_POSTGRES=1 skips it.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +13,17 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from wonderland.db import Store
+from wonderland.db.connection import database_url
 from wonderland.db.store import LaunchRecord
 
 DATA = Path(__file__).parent / "data"
@@ -164,3 +173,63 @@ def write_job(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+POSTGRES_URL_VARIABLE = "WONDERLAND_TEST_POSTGRES_URL"
+SKIP_POSTGRES_VARIABLE = "WONDERLAND_SKIP_POSTGRES"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[sa.Engine]:
+    """An AUTOCOMMIT engine on the test server's own database, for making and dropping
+    databases; fails (or skips, with WONDERLAND_SKIP_POSTGRES=1) when there is no server."""
+    url = os.environ.get(POSTGRES_URL_VARIABLE)
+    if not url:
+        if os.environ.get(SKIP_POSTGRES_VARIABLE) == "1":
+            pytest.skip(f"{SKIP_POSTGRES_VARIABLE}=1: PostgreSQL tests skipped")
+        pytest.fail(
+            f"no PostgreSQL server: {POSTGRES_URL_VARIABLE} is not set. Run the tests with"
+            " `bash scripts/test.sh` or `bash scripts/postgres.sh python -m pytest ...` (they"
+            f" start one), or set {SKIP_POSTGRES_VARIABLE}=1 to skip these tests",
+            pytrace=False,
+        )
+    engine = sa.create_engine(database_url(url), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.DBAPIError as exc:
+        engine.dispose()
+        pytest.fail(f"PostgreSQL at {POSTGRES_URL_VARIABLE} does not answer: {exc.orig}",
+                    pytrace=False)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: sa.Engine) -> Iterator[str]:
+    """The URL (postgresql://, password included) of a new, empty database, dropped after the
+    test with whatever connections it still has."""
+    name = f"test_{uuid.uuid4().hex}"
+    with postgres_server.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    server = sa.engine.make_url(os.environ[POSTGRES_URL_VARIABLE])
+    yield server.set(database=name).render_as_string(hide_password=False)
+    with postgres_server.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a new, empty database for this test, once on each backend:
+
+    - `sqlite`: `sqlite:///` a file under the test's tmp_path (its folder not yet made);
+    - `postgresql`: `postgresql://user:password@127.0.0.1:PORT/test_<hex>`, a database of its
+      own on the test server (`postgres_url`), dropped after the test.
+
+    Tests that take it run twice, `[sqlite]` and `[postgresql]`; pass the URL to `Store`, to
+    `wonderland run --db` or to a server. The PostgreSQL run fails when there is no server
+    (see the module docstring), or is skipped with WONDERLAND_SKIP_POSTGRES=1.
+    """
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'db' / 'state.db'}"
+    return request.getfixturevalue("postgres_url")

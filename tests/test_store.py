@@ -1,11 +1,13 @@
-"""The Store on a real SQLite file: migrations to the head revision, launches and step jobs,
-and the transition rules (finished jobs never change; refused moves change nothing)."""
+"""The Store on a real SQLite file and on a real PostgreSQL database (every test that takes
+`db` or `db_url` runs on both): migrations to the head revision and from 0001, launches, their
+labels and the queries a server makes, step jobs, and the transition rules (finished jobs never
+change; refused moves change nothing)."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +16,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from wonderland.db import JobStatus, LaunchStatus, Store, StoreError, migrate
+from wonderland.db.connection import open_engine
 from wonderland.db.schema import metadata
 from wonderland.db.states import IllegalTransition
 from wonderland.db.store import JobEnd, JobStart
@@ -23,8 +26,8 @@ JOB_SHA = "j" * 64
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(f"sqlite:///{tmp_path / 'nested' / 'state.db'}")
+def db(db_url: str) -> Iterator[Store]:
+    opened = Store(db_url)
     yield opened
     opened.close()
 
@@ -61,22 +64,20 @@ def test_head_revision_is_alembics_script_head() -> None:
     assert scripts.get_heads() == [migrate.HEAD_REVISION]  # one head, the one the code expects
 
 
-def test_opening_an_empty_database_migrates_it_to_head(tmp_path: Path) -> None:
-    path = tmp_path / "empty.db"
-    sa.create_engine(f"sqlite:///{path}").dispose()
-    store = Store(f"sqlite:///{path}")
+def test_opening_an_empty_database_migrates_it_to_head(db_url: str) -> None:
+    store = Store(db_url)
     try:
         assert migrate.current_revision(store.engine) == migrate.HEAD_REVISION
         tables = set(sa.inspect(store.engine).get_table_names())
-        assert {"pipeline_launch", "kubernetes_job", "alembic_version"} <= tables
+        assert tables == {"pipeline_launch", "kubernetes_job", "launch_label", "alembic_version"}
     finally:
         store.close()
 
 
-def test_alembic_migrations_build_exactly_the_table_definitions(tmp_path: Path) -> None:
+def test_alembic_migrations_build_exactly_the_table_definitions(db_url: str) -> None:
     """A new database gets `metadata.create_all` and a stamp; an old one gets the migrations.
     Both must end with the same schema, so the migrations are run here by Alembic itself."""
-    engine = sa.create_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
+    engine = open_engine(db_url)
     try:
         migrate.upgrade(engine)
         assert migrate.current_revision(engine) == migrate.HEAD_REVISION
@@ -93,8 +94,35 @@ def test_a_database_created_fresh_matches_the_table_definitions(db: Store) -> No
     assert differences == []
 
 
-def test_reopening_a_database_keeps_its_data(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'state.db'}"
+def test_a_database_at_revision_0001_is_upgraded_with_its_data(db_url: str) -> None:
+    engine = open_engine(db_url)
+    migrate.upgrade(engine, "0001")
+    with engine.begin() as conn:
+        assert not sa.inspect(conn).has_table("launch_label")
+        conn.execute(sa.text(
+            "INSERT INTO pipeline_launch (protobuf, status, created_at, created_by, name,"
+            " workflow_uri, document, document_sha256, job_order, job_order_sha256, work_dir,"
+            " updated_at) VALUES (NULL, 2, :now, 'old', 'old.cwl', 'file:///old.cwl', '{}',"
+            " :sha, '{}', :sha, '/w', :now)"
+        ), {"now": datetime.datetime(2024, 1, 2), "sha": DOC_SHA})
+    engine.dispose()
+
+    store = Store(db_url)  # opening upgrades it
+    try:
+        assert migrate.current_revision(store.engine) == migrate.HEAD_REVISION
+        [old] = store.list_launches()
+        assert (old.name, old.created_by, old.status) == ("old.cwl", "old", LaunchStatus.RUNNING)
+        assert store.labels_of([old.id]) == {old.id: {}}
+        labelled = new_launch(store, labels={"team": "ml"})
+        assert [launch.id for launch in store.list_launches(labels={"team": "ml"})] == [labelled]
+        with store.engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    finally:
+        store.close()
+
+
+def test_reopening_a_database_keeps_its_data(db_url: str) -> None:
+    url = db_url
     first = Store(url)
     launch_id = new_launch(first)
     first.close()
@@ -301,3 +329,123 @@ def test_job_inputs_are_stored_as_json(db: Store) -> None:
     with db.engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT inputs FROM kubernetes_job")).scalar_one()
     assert json.loads(stored) == inputs
+
+
+# -- what a server asks: labels, listings, the pending queue ----------------------------------
+
+
+def test_labels_are_stored_with_the_launch_and_read_for_many(db: Store) -> None:
+    first = new_launch(db, labels={"team": "ml", "experiment": "lr-sweep"})
+    second = new_launch(db)
+    assert db.labels_of([first, second, second + 1]) == {
+        first: {"team": "ml", "experiment": "lr-sweep"},
+        second: {},
+        second + 1: {},
+    }
+    assert db.labels_of([]) == {}
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [{"k" * 64: "v"}, {"k": "v" * 256}, {"": "v"}],
+    ids=["long-key", "long-value", "no-key"],
+)
+def test_oversized_labels_are_refused_and_nothing_is_recorded(db: Store, labels) -> None:
+    with pytest.raises(ValueError, match="label"):
+        new_launch(db, labels=labels)
+    assert db.list_launches() == []
+
+
+def test_labels_go_with_their_launch_when_it_is_deleted(db: Store) -> None:
+    launch_id = new_launch(db, labels={"team": "ml"})
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM pipeline_launch WHERE id = :id"), {"id": launch_id})
+        assert conn.execute(sa.text("SELECT count(*) FROM launch_label")).scalar_one() == 0
+
+
+def test_list_launches_filters_by_user_status_and_every_label(db: Store) -> None:
+    alice_ml = new_launch(db, created_by="alice", labels={"team": "ml", "gpu": "no"})
+    alice_bio = new_launch(db, created_by="alice", labels={"team": "bio"})
+    bob_ml = new_launch(db, created_by="bob", labels={"team": "ml"})
+    db.set_launch_status(bob_ml, LaunchStatus.SUCCEEDED)
+
+    def ids(**filters) -> list[int]:
+        return [launch.id for launch in db.list_launches(**filters)]
+
+    assert ids(created_by="alice") == [alice_bio, alice_ml]
+    assert ids(created_by="carol") == []
+    assert ids(statuses=[LaunchStatus.SUCCEEDED]) == [bob_ml]
+    assert ids(statuses=[LaunchStatus.RUNNING, LaunchStatus.SUCCEEDED]) == [
+        bob_ml, alice_bio, alice_ml
+    ]
+    assert ids(labels={"team": "ml"}) == [bob_ml, alice_ml]
+    assert ids(labels={"team": "ml", "gpu": "no"}) == [alice_ml]  # every label must match
+    assert ids(labels={"team": "ml", "gpu": "yes"}) == []
+    assert ids(created_by="bob", labels={"team": "ml"}, statuses=[LaunchStatus.RUNNING]) == []
+
+
+def test_list_launches_pages_with_before_id(db: Store) -> None:
+    launches = [new_launch(db, created_by="alice") for _ in range(5)]
+    new_launch(db, created_by="bob")
+    pages, before = [], None
+    while page := db.list_launches(2, created_by="alice", before_id=before):
+        pages.append([launch.id for launch in page])
+        before = page[-1].id
+    assert pages == [launches[4:2:-1], launches[2:0:-1], launches[:1]]
+
+
+def test_a_pending_launch_is_taken_by_one_runner_which_becomes_its_owner(db: Store) -> None:
+    """A server records launches PENDING with no owner; a runner takes each by moving it to
+    RUNNING with itself as owner, and only one of two runners can."""
+    queued = [new_launch(db, owner="", status=LaunchStatus.PENDING, protobuf=b"\x08\x01")
+              for _ in range(3)]
+    running = new_launch(db)
+    assert [launch.id for launch in db.pending_launches(2)] == queued[:2]  # oldest first
+    assert db.get_launch(queued[0]).protobuf == b"\x08\x01"
+
+    take = {"owner": "runner-1", "expected_owner": ""}
+    assert db.set_launch_status(queued[0], LaunchStatus.RUNNING, **take)
+    assert not db.set_launch_status(  # the second runner is too late
+        queued[0], LaunchStatus.RUNNING, owner="runner-2", expected_owner=""
+    )
+    assert db.get_launch(queued[0]).owner == "runner-1"
+    assert [launch.id for launch in db.pending_launches(10)] == queued[1:]
+    assert [launch.id for launch in db.running_launches()] == [queued[0], running]
+
+    assert db.set_launch_status(queued[1], LaunchStatus.CANCELLED, message="cancelled")
+    assert [launch.id for launch in db.pending_launches(10)] == [queued[2]]
+    assert not db.set_launch_status(queued[1], LaunchStatus.RUNNING, **take)
+
+
+def test_known_keys_are_updated_only_with_what_was_committed(db: Store) -> None:
+    launch_id = new_launch(db)
+    db.start_jobs(launch_id, [start("done")])
+    db.finish_jobs(launch_id, [JobEnd("done", JobStatus.SUCCEEDED, {})])
+    known = {"done"}
+    with pytest.raises(StoreError):
+        db.record_jobs(launch_id, starts=[start("new"), start("done")], known_keys=known)
+    assert known == {"done"}
+    db.record_jobs(launch_id, starts=[start("new")], known_keys=known)
+    assert known == {"done", "new"}
+
+
+# -- opening --------------------------------------------------------------------------------------
+
+
+def test_postgres_urls_mean_psycopg2(postgres_url: str) -> None:
+    for scheme in ("postgresql://", "postgres://"):
+        store = Store(postgres_url.replace("postgresql://", scheme, 1))
+        try:
+            assert store.engine.dialect.driver == "psycopg2"
+            assert store.list_launches() == []
+        finally:
+            store.close()
+
+
+def test_an_unreachable_database_is_one_line_without_the_password() -> None:
+    with pytest.raises(StoreError) as caught:
+        Store("postgresql://someone:s3cret@127.0.0.1:1/wonderland")
+    message = str(caught.value)
+    assert message.startswith("cannot open database postgresql://someone:***@127.0.0.1:1/wonderland:")
+    assert "Connection refused" in message
+    assert "s3cret" not in message and "\n" not in message
