@@ -104,6 +104,7 @@ def in_transaction(engine: Engine, work: Callable[[Connection], T]) -> T:
                 raise StoreError(f"{where}: connection lost while committing, so the last change"
                                  f" may or may not be recorded: {reason_of(exc)}") from exc
             if attempt == RETRIES:
-                raise StoreError(f"{where}: connection lost: {reason_of(exc)}") from exc
+                what = "cannot connect" if phase == "connect" else "connection lost"
+                raise StoreError(f"{where}: {what}: {reason_of(exc)}") from exc
             time.sleep(BACKOFF_SECONDS * 2**attempt)
             attempt += 1

@@ -4,6 +4,8 @@ a PostgreSQL URL, reachable or not."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from collections.abc import Iterator
 
@@ -122,6 +124,52 @@ def test_step_starts_cut_halfway_are_recorded_once(store: Store) -> None:
     assert [(j.job_key, j.attempt) for j in store.jobs(launch_id)] == [
         ("a", 1), ("b", 1), ("c", 1)
     ]
+
+
+@contextlib.contextmanager
+def connections_refused(server: sa.Engine, database: str) -> Iterator[sa.Connection]:
+    """`database` refuses new connections and has none left, until the block ends; yields a
+    connection to the server's own database, from which it can be opened again early."""
+    sql = 'ALTER DATABASE "{}" ALLOW_CONNECTIONS {}'
+    with server.connect() as outside:
+        outside.execute(sa.text(sql.format(database, "false")))
+        pids = outside.execute(sa.text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = :db"), {"db": database}).scalars()
+        terminate(outside, list(pids))
+        try:
+            yield outside
+        finally:
+            outside.execute(sa.text(sql.format(database, "true")))
+
+
+def test_a_database_refusing_connections_for_a_moment_is_waited_for(
+    store: Store, postgres_server: sa.Engine
+) -> None:
+    launch_id = store.create_launch(**LAUNCH)
+    database = store.engine.url.database
+    with connections_refused(postgres_server, database) as outside:
+        reopen = threading.Timer(0.5, outside.execute, [
+            sa.text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
+        ])
+        reopen.start()
+        started = time.monotonic()
+        try:
+            assert store.set_launch_status(launch_id, LaunchStatus.SUCCEEDED)
+        finally:
+            reopen.join()
+        assert time.monotonic() - started >= 0.5  # it waited, then connected
+    assert store.get_launch(launch_id).status == LaunchStatus.SUCCEEDED
+
+
+def test_a_database_refusing_connections_for_good_is_a_store_error(
+    store: Store, postgres_server: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(connection, "BACKOFF_SECONDS", 0.01)
+    database = store.engine.url.database
+    with connections_refused(postgres_server, database), pytest.raises(
+        StoreError, match=f'cannot connect: .*"{database}" is not currently accepting connections'
+    ):
+        store.list_launches()
 
 
 def test_a_connection_that_keeps_dying_is_a_store_error_after_a_few_attempts(
