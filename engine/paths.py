@@ -24,5 +24,9 @@ def default_work_dir() -> str:
     return os.path.join(data_dir(), "work")
 
 
+def default_ca_dir() -> str:
+    return os.path.join(data_dir(), "ca")
+
+
 def default_tmpdir_prefix() -> str:
     return os.path.join(tempfile.gettempdir(), "wonderland-tmp-")
