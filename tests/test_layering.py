@@ -51,7 +51,7 @@ def test_cwl_and_db_do_not_import_engine_or_client(path: Path) -> None:
 
 def test_imports_are_found_by_the_checker() -> None:
     """The check above would be vacuous if it missed imports; it sees the engine's own."""
-    names = imported_names(parse(ROOT / "engine" / "run_command.py"))
+    names = imported_names(parse(ROOT / "engine" / "launch_execution.py"))
     assert "wonderland.engine.scheduler" in names
     assert "wonderland.cwl.loading" in names or "wonderland.cwl" in names
 
