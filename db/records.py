@@ -25,6 +25,7 @@ class LaunchRecord:
     message: str
     owner: str
     created_at: datetime.datetime
+    updated_at: datetime.datetime
     finished_at: datetime.datetime | None
     protobuf: bytes | None = None
 
@@ -41,6 +42,9 @@ class JobRecord:
     exit_code: int | None
     message: str
     job_name: str | None
+    created_at: datetime.datetime | None = None
+    started_at: datetime.datetime | None = None
+    finished_at: datetime.datetime | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,6 +79,7 @@ def launch_record(row: Any) -> LaunchRecord:
         message=row.message,
         owner=row.owner,
         created_at=row.created_at,
+        updated_at=row.updated_at,
         finished_at=row.finished_at,
         protobuf=None if row.protobuf is None else bytes(row.protobuf),
     )
@@ -92,4 +97,7 @@ def job_record(row: Any) -> JobRecord:
         exit_code=row.exit_code,
         message=row.message,
         job_name=row.job_name,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
     )

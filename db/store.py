@@ -226,12 +226,16 @@ class Store:
         statuses: Sequence[LaunchStatus] = (),
         labels: Mapping[str, str] | None = None,
         before_id: int | None = None,
+        server_only: bool = False,
     ) -> list[LaunchRecord]:
-        """Launches newest first: of one user, in some states, carrying every given label.
+        """Launches newest first: of one user, in some states, carrying every given label;
+        with `server_only`, only those submitted to a server (not `wonderland run`'s).
 
         Pages go on with `before_id`, the id of the last launch of the previous page.
         """
         query = sa.select(pipeline_launch)
+        if server_only:
+            query = query.where(pipeline_launch.c.protobuf.is_not(None))
         if created_by is not None:
             query = query.where(pipeline_launch.c.created_by == created_by)
         if statuses:

@@ -7,7 +7,7 @@ import importlib.metadata
 import os
 import sys
 
-from wonderland.engine import paths, security_commands
+from wonderland.engine import paths, security_commands, serve_command
 
 
 class _Parser(argparse.ArgumentParser):
@@ -109,6 +109,7 @@ def parser() -> argparse.ArgumentParser:
     _run_parser(sub)
     _db_parser(sub)
     _launches_parser(sub)
+    serve_command.add_parser(sub, _positive_int, _positive_float)
     security_commands.add_parsers(sub)
     return top
 
@@ -119,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         from wonderland.engine.run_command import run
 
         return run(args)
+    if args.command == "serve":
+        return serve_command.run(args)
     if args.command in security_commands.COMMANDS:
         return security_commands.run(args)
     if args.command == "db":

@@ -33,18 +33,22 @@ def take_over(store: Store, document_sha: str, job_order_sha: str, owner: str) -
         if store.set_launch_status(
             launch.id, LaunchStatus.RUNNING, owner=owner, expected_owner=launch.owner, message=""
         ):
-            stored = store.jobs(launch.id)
-            finished = [j for j in stored if j.status == JobStatus.SUCCEEDED]
-            kept = {j.job_key: j for j in finished if outputs_present(j.outputs)}
-            store.void_jobs(
-                launch.id, [j.job_key for j in finished if j.job_key not in kept],
-                "outputs gone before the launch was resumed",
-            )
-            return Resumed(
-                launch.id, launch.work_dir, kept, {j.job_key for j in stored},
-                len(finished) - len(kept),
-            )
+            return kept_jobs(store, launch.id, launch.work_dir)
     return None
+
+
+def kept_jobs(store: Store, launch_id: int, work_dir: str) -> Resumed:
+    """A launch just taken over: its succeeded jobs whose outputs are still there are kept;
+    the others are voided, to run again."""
+    stored = store.jobs(launch_id)
+    finished = [j for j in stored if j.status == JobStatus.SUCCEEDED]
+    kept = {j.job_key: j for j in finished if outputs_present(j.outputs)}
+    store.void_jobs(
+        launch_id, [j.job_key for j in finished if j.job_key not in kept],
+        "outputs gone before the launch was resumed",
+    )
+    return Resumed(launch_id, work_dir, kept, {j.job_key for j in stored},
+                   len(finished) - len(kept))
 
 
 def outputs_present(outputs: Any) -> bool:

@@ -25,7 +25,8 @@ from wonderland.engine.executors.base import Completion, Task, job_file_name
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
+    """Be killed (SIGTERM) when `parent` dies; exit now if it is gone already."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -67,7 +68,7 @@ def _worker_main(
     os.setpgid(0, 0)
     signal.signal(signal.SIGTERM, _kill_own_group)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent(parent)
+    die_with_parent(parent)
     NodeJSEngine.localdata = threading.local()  # the parent's node process is not ours
     sys.stdin = open(os.devnull)
     while True:
