@@ -2,9 +2,11 @@
 
 The runner claims the recorded launch (PENDING, or RUNNING with a dead owner: a resume), keeps
 the step jobs that already succeeded, loads the launch's stored document and input object, and
-runs it to its end through `launch_execution`. It dies with the server (PR_SET_PDEATHSIG), and
-its signals say why it must stop: SIGTERM, the server shuts down (the launch stays RUNNING, to be
-resumed at the next start); SIGUSR1, the user cancelled it (it was recorded CANCELLED first).
+runs it to its end through `launch_execution`. It stops when the server's process is gone (its
+parent, the fork server, can outlive the server: every child of a fork server holds the pipe
+that would end it), and its signals say why it must stop: SIGTERM, the server shuts down (the
+launch stays RUNNING, to be resumed at the next start); SIGUSR1, the user cancelled it (it was
+recorded CANCELLED first).
 """
 
 from __future__ import annotations
@@ -14,21 +16,23 @@ import logging
 import os
 import shutil
 import signal
+import threading
+import time
 
 from wonderland.cwl.invocation import ToolSettings
 from wonderland.db import LaunchStatus, Store
 from wonderland.engine import preparation
-from wonderland.engine.executors.local import die_with_parent
 from wonderland.engine.launch_execution import Execution, Interrupted, execute
 from wonderland.engine.launch_records import kept_jobs
 from wonderland.engine.logs import setup_logging
-from wonderland.engine.ownership import current_owner
+from wonderland.engine.ownership import current_owner, owner_alive
 from wonderland.engine.preparation import UserError
 from wonderland.engine.progress import Progress
 from wonderland.engine.work_area import LaunchFiles
 from wonderland.protos import wonderland_pb2
 
 log = logging.getLogger("wonderland")
+SERVER_CHECK_INTERVAL = 0.5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,6 +40,7 @@ class RunnerSettings:
     """The server's settings that every launch runner uses."""
 
     db_url: str
+    server_owner: str  # the server process (`ownership` string): runners stop when it is gone
     parallel: int
     tmpdir_prefix: str
     no_container: bool = False
@@ -52,12 +57,19 @@ def _cancelled(_signum, _frame) -> None:
     raise Interrupted("cancelled", LaunchStatus.CANCELLED, 128 + signal.SIGUSR1)
 
 
+def _stop_without_server(server_owner: str) -> None:
+    while owner_alive(server_owner):
+        time.sleep(SERVER_CHECK_INTERVAL)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def main(settings: RunnerSettings, launch_id: int) -> None:
     """The runner process's entry point."""
     signal.signal(signal.SIGTERM, _server_stopping)
     signal.signal(signal.SIGUSR1, _cancelled)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server, which stops us
-    die_with_parent(os.getppid())  # the fork server, which exits with the server
+    threading.Thread(target=_stop_without_server, args=(settings.server_owner,),
+                     name="server-watch", daemon=True).start()
     setup_logging(debug=settings.debug, prefix=f"wonderland: launch {launch_id}")
     store = Store(settings.db_url)
     try:

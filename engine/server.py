@@ -27,6 +27,7 @@ from wonderland.engine import paths
 from wonderland.engine.launch_runner import RunnerSettings
 from wonderland.engine.launch_supervisor import Supervisor
 from wonderland.engine.logs import setup_logging
+from wonderland.engine.ownership import current_owner
 from wonderland.engine.serve_command import DEFAULT_PORT
 from wonderland.engine.servicer import WonderlandServicer
 from wonderland.engine.work_area import WorkArea
@@ -102,21 +103,24 @@ class RunningServer:
     """A started server: the gRPC server, its launch supervisor and its store."""
 
     def __init__(self, settings: ServerSettings) -> None:
-        try:
-            os.makedirs(settings.work_dir, exist_ok=True)
-        except OSError as exc:
-            raise ServeError(f"work area {settings.work_dir}: cannot create it "
-                             f"({exc.strerror})") from exc
+        for folder, what in ((settings.work_dir, "work area"),
+                             (os.path.dirname(settings.tmpdir_prefix), "--tmpdir-prefix")):
+            try:
+                os.makedirs(folder, exist_ok=True)
+            except OSError as exc:
+                raise ServeError(f"{what} {folder}: cannot create it ({exc.strerror})") from exc
         self.store = Store(settings.db_url)
         self.supervisor = Supervisor(self.store, RunnerSettings(
-            db_url=settings.db_url, parallel=settings.parallel,
+            db_url=settings.db_url, server_owner=current_owner(), parallel=settings.parallel,
             tmpdir_prefix=settings.tmpdir_prefix, no_container=settings.no_container,
             debug=settings.debug,
         ), max_running=settings.max_launches)
         self.supervisor.start()  # before the gRPC server starts threads (fork server)
         self._grpc = grpc.server(
             futures.ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="grpc"),
-            options=[("grpc.max_receive_message_length", settings.max_message_bytes),
+            # twice the limit, so that a pipeline a little over it is refused by the servicer
+            # with a detail that names the limit (gRPC's own refusal says less)
+            options=[("grpc.max_receive_message_length", 2 * settings.max_message_bytes),
                      ("grpc.so_reuseport", 0)],
         )
         servicer = WonderlandServicer(

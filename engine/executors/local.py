@@ -25,8 +25,7 @@ from wonderland.engine.executors.base import Completion, Task, job_file_name
 _PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent(parent: int) -> None:
-    """Be killed (SIGTERM) when `parent` dies; exit now if it is gone already."""
+def _die_with_parent(parent: int) -> None:
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -68,7 +67,7 @@ def _worker_main(
     os.setpgid(0, 0)
     signal.signal(signal.SIGTERM, _kill_own_group)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    die_with_parent(parent)
+    _die_with_parent(parent)
     NodeJSEngine.localdata = threading.local()  # the parent's node process is not ours
     sys.stdin = open(os.devnull)
     while True:
