@@ -297,3 +297,50 @@ def test_server_without_certificates_says_how_to_make_them(tmp_path: Path) -> No
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "wonderland ca init" in lines[0], lines
+
+
+def test_sigterm_stops_gracefully_and_the_launch_resumes(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    log = tmp_path / "log"
+    with server.client("alice") as client:
+        launch = client.submit(DATA / "resume_scatter.cwl",
+                               {"items": ITEMS, "log": str(log), "seconds": 1.0})
+        deadline = time.monotonic() + WAIT
+        while not any(state == pb.STEP_STATUS_SUCCEEDED
+                      for state in step_states(client, launch.id).values()):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    assert server.stop() == 0
+    assert "stopped" in server.log.read_text()
+    server.start()
+    with server.client("alice") as client:
+        ended = client.wait(launch.id, timeout=WAIT, progress=False)
+    assert ended.status == pb.LAUNCH_STATUS_SUCCEEDED, ended.message
+    assert sorted(log_counts(log)) == ITEMS
+
+
+def test_health_and_reflection_are_served(server: ServerProcess, pki: Pki) -> None:
+    from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+    channel, _ = _stub_for(server, pki)
+    with channel:
+        stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+        request = reflection_pb2.ServerReflectionRequest(list_services="")
+        response = next(stub.ServerReflectionInfo(iter([request]), timeout=30))
+    names = {service.name for service in response.list_services_response.service}
+    assert {"wonderland.v1.Wonderland", "grpc.health.v1.Health"} <= names
+
+
+def test_embedded_client_runs_the_same_api_in_process(tmp_path: Path) -> None:
+    """`Client.embedded()` is the real server in this process, on a Unix socket."""
+    text = tmp_path / "input.txt"
+    text.write_text("a\nb\n")
+    with Client.embedded(db=f"sqlite:///{tmp_path / 'state.db'}",
+                         work_dir=str(tmp_path / "work")) as client:
+        launch = client.submit(DATA / "count_lines.cwl",
+                               {"text": {"class": "File", "path": str(text)}})
+        launch.wait(timeout=WAIT, progress=False)
+        assert launch.status == "SUCCEEDED", launch.message.message
+        assert launch.outputs(tmp_path / "out") == {"lines": 2}
+        assert [found.id for found in client.list()] == [launch.id]
