@@ -344,3 +344,32 @@ def test_embedded_client_runs_the_same_api_in_process(tmp_path: Path) -> None:
         assert launch.status == "SUCCEEDED", launch.message.message
         assert launch.outputs(tmp_path / "out") == {"lines": 2}
         assert [found.id for found in client.list()] == [launch.id]
+
+
+def test_listing_is_paged_newest_first(server: ServerProcess, pki: Pki) -> None:
+    with server.client("alice") as client:
+        ids = [client.submit(DATA / "words.cwl", {"words": [str(n)]}).id for n in range(3)]
+        for launch_id in ids:
+            client.wait(launch_id, timeout=WAIT, progress=False)
+        assert [found.id for found in client.list(page_size=2)] == ids[::-1]
+        assert [found.id for found in client.list(limit=2)] == ids[:0:-1]
+        assert [found.id for found in client.list(statuses=["SUCCEEDED"])] == ids[::-1]
+    channel, stub = _stub_for(server, pki)
+    with channel, pytest.raises(grpc.RpcError) as refused:
+        stub.ListLaunches(pb.ListLaunchesRequest(page_token="x"), timeout=30)
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "not a token this server gave" in refused.value.details()
+
+
+def test_unreachable_database_at_start_is_one_line(tmp_path: Path, pki: Pki) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "wonderland.engine.cli", "serve", "--listen", "127.0.0.1:0",
+         "--tls-dir", str(pki.ca.ca_cert.parent),
+         "--db", "postgresql://nobody:secret@127.0.0.1:1/none",
+         "--work-dir", str(tmp_path / "work")],
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("wonderland: "), lines
+    assert "cannot open database postgresql://nobody:***@127.0.0.1:1/none" in lines[0]
