@@ -7,6 +7,7 @@ what it reports into a `ToolResult`.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -60,12 +61,63 @@ class _Collect(logging.Handler):
         self.lines.append(record.getMessage())
 
 
-def runtime_context(settings: ToolSettings, job_dir: str, toplevel: bool = False) -> RuntimeContext:
+class Scratch:
+    """A temporary folder and a staging folder that one process reuses for job after job: each
+    job finds them empty, as cwltool's fresh ones would be, and they are emptied after it. This
+    saves two mkdirs and two rmdirs per job (metadata writes, slow on a busy disk). They are
+    named after `owner` (a worker's pid), so that whoever kills the process can remove them."""
+
+    def __init__(self, tmpdir_prefix: str, owner: int) -> None:
+        self.tmpdir = f"{tmpdir_prefix}w{owner}-tmp"
+        self.stagedir = f"{tmpdir_prefix}w{owner}-stage"
+
+    def make(self) -> Scratch:
+        for folder in (self.tmpdir, self.stagedir):
+            os.makedirs(folder, exist_ok=True)
+        return self
+
+    def empty(self) -> None:
+        """Empty both folders (made again if a tool removed one); one scandir each when, as
+        usual, there is nothing in them."""
+        for folder in (self.tmpdir, self.stagedir):
+            try:
+                with os.scandir(folder) as entries:
+                    found = list(entries)
+            except FileNotFoundError:
+                os.makedirs(folder)
+                continue
+            for entry in found:
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    with contextlib.suppress(OSError):  # left behind, as cwltool's rmtree would
+                        os.unlink(entry.path)
+
+    def remove(self) -> None:
+        for folder in (self.tmpdir, self.stagedir):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def runtime_context(
+    settings: ToolSettings, job_dir: str, toplevel: bool = False, *, fresh_job_dir: bool = False,
+    scratch: Scratch | None = None,
+) -> RuntimeContext:
+    """cwltool's context for one job in `job_dir`. A `fresh_job_dir` (just made, empty) is the
+    tool's output folder itself, otherwise an output folder is made inside it (an earlier
+    attempt's files stay where they are); with `scratch`, its folders are the job's temporary
+    and staging folders instead of new ones."""
     context = RuntimeContext()
     context.toplevel = toplevel
+    # the job's own name: cwltool's uniquename() walks name_2, name_3, ... over every name it
+    # has handed out, which was quadratic over a scatter whose jobs all had the tool's name
+    context.name = os.path.basename(job_dir.rstrip("/"))
+    if fresh_job_dir:
+        context.outdir = job_dir
     context.tmp_outdir_prefix = job_dir.rstrip("/") + "/"
     context.tmpdir_prefix = settings.tmpdir_prefix
     context.stagedir = None
+    if scratch is not None:
+        context.tmpdir, context.stagedir = scratch.tmpdir, scratch.stagedir
     context.cachedir = settings.cachedir
     context.basedir = settings.basedir
     context.debug = settings.debug
@@ -74,20 +126,25 @@ def runtime_context(settings: ToolSettings, job_dir: str, toplevel: bool = False
     context.default_stdout = sys.stderr
     context.workflow_eval_lock = threading.Condition(threading.RLock())
     context.mutation_manager = MutationManager()
-    context.rm_tmpdir = False  # _remove_scratch does it, cheaper for the usual empty folders
+    context.rm_tmpdir = False  # run_tool empties or removes them, cheaper for empty folders
     return context
 
 
 def run_tool(
     tool: Process, inputs: dict[str, Any], settings: ToolSettings, job_dir: str,
-    toplevel: bool = False,
+    toplevel: bool = False, scratch: Scratch | None = None,
 ) -> ToolResult:
     """Run `tool` on `inputs` to completion in this process; never raises for tool failures.
 
     `toplevel` is true when the tool is the document's main process rather than a step
-    (cwltool then discovers secondary files of the inputs)."""
-    os.makedirs(job_dir, exist_ok=True)
-    context = runtime_context(settings, job_dir, toplevel)
+    (cwltool then discovers secondary files of the inputs). `scratch`, when the caller keeps
+    one, holds the job's temporary and staging folders."""
+    try:
+        os.makedirs(job_dir)
+        fresh = True
+    except FileExistsError:
+        fresh = False
+    context = runtime_context(settings, job_dir, toplevel, fresh_job_dir=fresh, scratch=scratch)
     received: dict[str, Any] = {}
 
     def on_output(outputs: Any, status: str) -> None:
@@ -106,7 +163,10 @@ def run_tool(
                 try:
                     job.run(context)
                 finally:
-                    _remove_scratch(job)
+                    if scratch is None:
+                        _remove_scratch(job)
+                    else:
+                        scratch.empty()
     except UnsupportedRequirement as exc:
         return ToolResult(UNSUPPORTED, None, message=_unsupported(str(exc)))
     except WorkflowException as exc:

@@ -19,7 +19,7 @@ from typing import Any
 
 from cwl_utils.sandboxjs import NodeJSEngine
 
-from wonderland.cwl.invocation import FAILED, ToolResult, ToolSettings, run_tool
+from wonderland.cwl.invocation import FAILED, Scratch, ToolResult, ToolSettings, run_tool
 from wonderland.engine.executors.base import Completion, Task, job_file_name
 
 _PR_SET_PDEATHSIG = 1
@@ -39,11 +39,15 @@ def _kill_own_group(_signum: int, _frame: Any) -> None:
     os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
-def _run_logged(task: Task, tools: dict[str, Any], settings: ToolSettings, log_dir: str | None):
+def _run_logged(
+    task: Task, tools: dict[str, Any], settings: ToolSettings, log_dir: str | None,
+    scratch: Scratch,
+) -> ToolResult:
     """Run one task; with `log_dir`, the tool's stdout and stderr (what it does not capture
     itself) go to `<log_dir>/<job>.log`, appended to by each attempt."""
+    tool = tools[task.tool_ref]
     if log_dir is None:
-        return run_tool(tools[task.tool_ref], task.inputs, settings, task.job_dir, task.toplevel)
+        return run_tool(tool, task.inputs, settings, task.job_dir, task.toplevel, scratch)
     saved = os.dup(1), os.dup(2)
     with open(os.path.join(log_dir, job_file_name(task.key) + ".log"), "ab") as log:
         if task.attempt > 1:
@@ -52,7 +56,7 @@ def _run_logged(task: Task, tools: dict[str, Any], settings: ToolSettings, log_d
         os.dup2(log.fileno(), 1)
         os.dup2(log.fileno(), 2)
     try:
-        return run_tool(tools[task.tool_ref], task.inputs, settings, task.job_dir, task.toplevel)
+        return run_tool(tool, task.inputs, settings, task.job_dir, task.toplevel, scratch)
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -70,6 +74,7 @@ def _worker_main(
     _die_with_parent(parent)
     NodeJSEngine.localdata = threading.local()  # the parent's node process is not ours
     sys.stdin = open(os.devnull)
+    scratch = Scratch(settings.tmpdir_prefix, os.getpid()).make()
     while True:
         try:
             task: Task | None = conn.recv()
@@ -78,15 +83,17 @@ def _worker_main(
         if task is None:
             break
         try:
-            result = _run_logged(task, tools, settings, log_dir)
+            result = _run_logged(task, tools, settings, log_dir, scratch)
         except Exception as exc:  # a bug or an unexpected cwltool error: report it, stay alive
             result = ToolResult(FAILED, None, message=f"{type(exc).__name__}: {exc}")
         conn.send(Completion(task.key, result))
+    scratch.remove()
     os._exit(0)
 
 
 class _Worker:
-    def __init__(self, context, tools, settings, log_dir) -> None:
+    def __init__(self, context, tools, settings: ToolSettings, log_dir) -> None:
+        self.settings = settings
         self.conn, child = context.Pipe()
         self.process = context.Process(
             target=_worker_main, args=(child, tools, settings, os.getpid(), log_dir), daemon=True
@@ -102,6 +109,7 @@ class _Worker:
             pass
         self.process.join(timeout=5)
         self.conn.close()
+        Scratch(self.settings.tmpdir_prefix, self.process.pid).remove()
 
 
 class LocalExecutor:
