@@ -1,9 +1,9 @@
 """Holding back what a model writes to stderr while it trains, so a failure stays one line.
 
-Native libraries (lightgbm's C++ core) write to file descriptor 2 directly, and scikit-learn
-emits Python warnings. Both are kept aside while the block runs: when it succeeds they are
-written out afterwards (each distinct warning once); when it fails they are dropped,
-because the error line repeats the cause.
+Native libraries (the C++ cores of lightgbm, xgboost and catboost) write to file descriptor 2
+directly, and scikit-learn and xgboost emit Python warnings. Both are kept aside while the block
+runs: when it succeeds they are written out afterwards (each distinct warning once); when it
+fails they are dropped, because the error line repeats the cause.
 """
 
 import os

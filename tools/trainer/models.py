@@ -6,14 +6,21 @@ Named models:
 - ``logistic_regression``: ``StandardScaler`` then ``sklearn.linear_model.LogisticRegression``;
   the parameters go to ``LogisticRegression``. Scaling lets the solver converge on features of
   very different magnitudes (breast cancer's areas are ~1000, its smoothness ~0.1).
-- ``lightgbm``: ``lightgbm.LGBMClassifier`` with ``verbosity=-1`` and one thread (``n_jobs=1``)
-  unless the parameters set ``n_jobs`` or an alias of it: a CWL job gets one core by default, and
-  lightgbm's OpenMP threads slow down many times over when they share cores. Parameter names
-  lightgbm does not know are rejected here, because lightgbm itself would ignore a typo.
+- ``lightgbm``: ``lightgbm.LGBMClassifier``, quiet (``verbosity=-1``). Parameter names lightgbm
+  does not know are rejected here, because lightgbm itself would ignore a typo.
+- ``xgboost``: ``xgboost.XGBClassifier``, at its default ``verbosity=1``: warnings only. xgboost
+  only warns about a parameter name it does not know; `ignored_params.py` turns that warning into
+  an error (``verbosity=0`` in the parameters silences it, and with it that check).
+- ``catboost``: ``catboost.CatBoostClassifier``, silent (``logging_level="Silent"``) and writing
+  no ``catboost_info`` folder (``allow_writing_files=False``).
+
+The three boosting libraries get one thread (``n_jobs=1``, catboost's ``thread_count=1``) unless
+the parameters set the thread count under any of its names: a CWL job gets one core by default,
+and OpenMP threads slow down many times over when they share cores.
 
 Any other name containing a dot is an import path of a scikit-learn compatible classifier class,
-such as ``sklearn.svm.SVC``. Every model whose constructor takes ``random_state`` gets the
-trainer's seed unless the parameters set it.
+such as ``sklearn.svm.SVC``. Every model that takes a seed (``random_state``, catboost's
+``random_seed``) gets the trainer's, unless the parameters set it under any of its names.
 """
 
 import importlib
@@ -30,8 +37,36 @@ from wonderland.trainer.errors import TrainerError, first_line
 
 Params = dict[str, Any]
 
-# lightgbm's names for its thread count; any of them in the params overrides our one thread.
-_LIGHTGBM_THREADS = {"n_jobs", "num_threads", "num_thread", "nthread", "nthreads"}
+# Defaults the trainer sets: (name, names that set the same thing, value). The value _SEED is
+# replaced by the trainer's seed.
+_SEED = object()
+_Defaults = tuple[tuple[str, frozenset[str], object], ...]
+
+_LIGHTGBM: _Defaults = (
+    ("random_state", frozenset({"seed", "random_seed"}), _SEED),
+    ("n_jobs", frozenset({"num_threads", "num_thread", "nthread", "nthreads"}), 1),
+    ("verbosity", frozenset({"verbose"}), -1),
+)
+_XGBOOST: _Defaults = (
+    ("random_state", frozenset({"seed"}), _SEED),
+    ("n_jobs", frozenset({"nthread"}), 1),
+)
+_CATBOOST: _Defaults = (
+    ("random_seed", frozenset({"random_state"}), _SEED),
+    ("thread_count", frozenset(), 1),
+    ("logging_level", frozenset({"verbose", "silent"}), "Silent"),
+    ("allow_writing_files", frozenset(), False),
+)
+
+
+def _with_defaults(params: Params, defaults: _Defaults, seed: int) -> Params:
+    """`params` plus each default whose name (or another name for it) `params` does not set."""
+    chosen = {
+        name: seed if value is _SEED else value
+        for name, aliases, value in defaults
+        if not ({name} | aliases) & params.keys()
+    }
+    return {**chosen, **params}
 
 
 def _random_forest(params: Params, seed: int) -> BaseEstimator:
@@ -46,16 +81,27 @@ def _lightgbm(params: Params, seed: int) -> BaseEstimator:
     from lightgbm import LGBMClassifier
 
     _reject_unknown_lightgbm_params(params, set(LGBMClassifier().get_params()))
-    defaults: Params = {"random_state": seed, "verbosity": -1}
-    if not _LIGHTGBM_THREADS & set(params):
-        defaults["n_jobs"] = 1
-    return LGBMClassifier(**{**defaults, **params})
+    return LGBMClassifier(**_with_defaults(params, _LIGHTGBM, seed))
+
+
+def _xgboost(params: Params, seed: int) -> BaseEstimator:
+    from xgboost import XGBClassifier
+
+    return XGBClassifier(**_with_defaults(params, _XGBOOST, seed))
+
+
+def _catboost(params: Params, seed: int) -> BaseEstimator:
+    from catboost import CatBoostClassifier
+
+    return CatBoostClassifier(**_with_defaults(params, _CATBOOST, seed))
 
 
 MODELS: dict[str, Callable[[Params, int], BaseEstimator]] = {
     "random_forest": _random_forest,
     "logistic_regression": _logistic_regression,
     "lightgbm": _lightgbm,
+    "xgboost": _xgboost,
+    "catboost": _catboost,
 }
 
 

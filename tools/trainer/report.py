@@ -13,6 +13,8 @@ from wonderland.trainer.evaluate import FoldScores, summarize
 _DISTRIBUTIONS = {
     "sklearn": "scikit-learn",
     "lightgbm": "lightgbm",
+    "xgboost": "xgboost",
+    "catboost": "catboost",
     "numpy": "numpy",
     "pandas": "pandas",
 }
@@ -38,9 +40,11 @@ def build_report(
     seed: int,
     dataset: Dataset,
     scores: list[FoldScores],
+    model_file: Path | None,
     seconds: float,
 ) -> dict[str, Any]:
-    """The JSON-ready metrics document of one cross-validated model."""
+    """The JSON-ready metrics document of one cross-validated model; `model_file` is where the
+    model refitted on all rows was saved, if it was."""
     mean, std = summarize(scores)
     return {
         "model": model,
@@ -56,6 +60,7 @@ def build_report(
         "per_fold": [s.as_dict() for s in scores],
         "mean": mean,
         "std": std,
+        "model_file": None if model_file is None else str(model_file),
         "versions": library_versions(),
         "seconds": round(seconds, 3),
     }

@@ -5,10 +5,11 @@ id: wonderland-trainer
 label: Cross-validate one classifier on a CSV file
 doc: |
   Runs `wonderland-trainer`: stratified k-fold cross-validation of one classifier
-  (random_forest, logistic_regression, lightgbm, or a scikit-learn import path such as
-  sklearn.svm.SVC) on a CSV file. Writes metrics.json (per-fold and mean/std accuracy,
-  ROC AUC and F1, library versions, data checksum) and exposes the mean ROC AUC and
-  accuracy as numbers, so a workflow can compare trials without reading files.
+  (random_forest, logistic_regression, lightgbm, xgboost, catboost, or a scikit-learn
+  import path such as sklearn.svm.SVC) on a CSV file. Writes metrics.json (per-fold and
+  mean/std accuracy, ROC AUC, F1, precision, recall and log loss, library versions, data
+  checksum) and exposes the mean ROC AUC and accuracy as numbers, so a workflow can compare
+  trials without reading files. With refit, also outputs the model fitted on all rows.
   Bad input makes the tool fail with one line on stderr and no metrics.json.
 
 hints:
@@ -33,7 +34,9 @@ inputs:
     inputBinding: {prefix: --target}
   model:
     type: string
-    doc: random_forest, logistic_regression, lightgbm, or an import path of a classifier.
+    doc: >-
+      random_forest, logistic_regression, lightgbm, xgboost, catboost, or an import path of
+      a classifier.
     inputBinding: {prefix: --model}
   params:
     type: string?
@@ -48,12 +51,22 @@ inputs:
     default: 0
     doc: Seed of the fold split and of the model's random_state.
     inputBinding: {prefix: --seed}
+  refit:
+    type: boolean?
+    doc: After cross-validation, fit on all rows and output the model (model.joblib).
+    inputBinding:
+      prefix: --refit
+      valueFrom: '$(self ? "model.joblib" : null)'
 
 outputs:
   metrics:
     type: File
     format: iana:application/json
     outputBinding: {glob: metrics.json}
+  fitted_model:
+    type: File?
+    doc: The model fitted on all rows, a joblib pickle; only with refit.
+    outputBinding: {glob: model.joblib}
   roc_auc:
     type: float
     doc: Mean ROC AUC over the folds.
