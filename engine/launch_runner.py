@@ -80,7 +80,7 @@ def main(settings: RunnerSettings, launch_id: int) -> None:
         log.info("failed: %s", exc)
     except Exception as exc:  # a bug of ours: recorded on the launch, not lost in a log
         log.exception("internal error")
-        store.set_launch_status(launch_id, LaunchStatus.FAILED,
+        store.set_launch_status(launch_id, LaunchStatus.FAILED, expected_owner=current_owner(),
                                 message=f"internal error: {type(exc).__name__}: {exc}")
     finally:
         store.close()
@@ -90,6 +90,8 @@ def _run(store: Store, settings: RunnerSettings, launch_id: int) -> None:
     launch = store.get_launch(launch_id)
     if launch is None or launch.protobuf is None:
         return
+    if launch.status == LaunchStatus.RUNNING and owner_alive(launch.owner):
+        return  # another runner has it (started for the same launch a moment earlier)
     owner = current_owner()
     if not store.set_launch_status(
         launch_id, LaunchStatus.RUNNING, owner=owner, expected_owner=launch.owner, message=""

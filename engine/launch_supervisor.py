@@ -129,7 +129,9 @@ class Supervisor:
             and not owner_alive(launch.owner)
         ]
         if len(ready) < free:
-            ready += [launch.id for launch in self._store.pending_launches(free - len(ready))]
+            # a launch given a runner a moment ago is PENDING until that runner claims it
+            pending = self._store.pending_launches(free - len(ready) + len(self._runners))
+            ready += [launch.id for launch in pending if launch.id not in self._runners]
         for launch_id in ready[:free]:
             self._spawn(launch_id)
 

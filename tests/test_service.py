@@ -373,3 +373,22 @@ def test_unreachable_database_at_start_is_one_line(tmp_path: Path, pki: Pki) -> 
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("wonderland: "), lines
     assert "cannot open database postgresql://nobody:***@127.0.0.1:1/none" in lines[0]
+
+
+def test_launches_submitted_at_once_each_run_once(server: ServerProcess, db_url: str) -> None:
+    """A burst of submits wakes the supervisor many times while its runners have not claimed
+    their launches yet: each launch must still get one runner (two used to run the same
+    steps and fail on the unique job key)."""
+    with server.client("alice") as client:
+        ids = [client.submit(DATA / "words.cwl", {"words": [str(n), "x"]}).id for n in range(8)]
+        ended = [client.wait(launch_id, timeout=WAIT, progress=False) for launch_id in ids]
+    assert [(launch.status, json.loads(launch.outputs)) for launch in ended] == [
+        (pb.LAUNCH_STATUS_SUCCEEDED, {"out": f"{n},x"}) for n in range(8)]
+    log = server.log.read_text()
+    assert "internal error" not in log and "Traceback" not in log, log
+    assert log.count("started (runner pid") == len(ids), log
+    store = Store(db_url)
+    try:
+        assert {job.attempt for launch_id in ids for job in store.jobs(launch_id)} == {1}
+    finally:
+        store.close()
