@@ -7,7 +7,7 @@ import importlib.metadata
 import os
 import sys
 
-from wonderland.engine import paths, security_commands, serve_command
+from wonderland.engine import client_commands, paths, security_commands, serve_command
 
 
 class _Parser(argparse.ArgumentParser):
@@ -111,6 +111,7 @@ def parser() -> argparse.ArgumentParser:
     _launches_parser(sub)
     serve_command.add_parser(sub, _positive_int, _positive_float)
     security_commands.add_parsers(sub)
+    client_commands.add_parsers(sub, _positive_int, _non_negative_int)
     return top
 
 
@@ -124,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve_command.run(args)
     if args.command in security_commands.COMMANDS:
         return security_commands.run(args)
+    if args.command in client_commands.COMMANDS:
+        return client_commands.run(args)
     if args.command == "db":
         from wonderland.engine.admin_commands import db_upgrade
 
