@@ -24,7 +24,6 @@ from cwltool.utils import visit_class
 from schema_salad.ref_resolver import file_uri
 from tqdm import tqdm
 
-from wonderland.client import documents
 from wonderland.client.config import ConfigError, load_config
 from wonderland.client.credentials import CredentialsError, channel_credentials
 from wonderland.client.uploads import Uploader, UploadError
@@ -54,7 +53,9 @@ def _failed(exc: grpc.RpcError, what: str) -> ClientError:
     if code == grpc.StatusCode.UNAVAILABLE:
         detail = f"the server does not answer ({' '.join((detail or '').split())})"
     name = code.name if code is not None else "error"
-    return ClientError(f"{what}: {detail} ({name})", code)
+    subject = (detail or "").split(":", 1)[0]  # the server often names the launch itself
+    message = detail if subject and what.startswith(subject) else f"{what}: {detail}"
+    return ClientError(f"{message} ({name})", code)
 
 
 def status_name(status: int) -> str:
@@ -140,6 +141,8 @@ class Client:
     ) -> Launch:
         """Pack `workflow`, upload the local files of `inputs` (a dict, or a YAML/JSON file)
         and submit them; the launch runs on the server as soon as it has a slot."""
+        from wonderland.client import documents  # cwltool's loader: only when submitting
+
         try:
             document = documents.pack(workflow)
             order = documents.job_order(inputs)

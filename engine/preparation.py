@@ -63,6 +63,8 @@ def unsupported(exc: Exception) -> UserError:
 
 def _document_error(workflow: str, message: str) -> str:
     """cwltool's words for a file that is not CWL at all, said plainly."""
+    if "[Errno 21] Is a directory" in message:
+        return f"{workflow}: is a directory, not a CWL document"
     if "No cwlVersion found" in message:
         return f"{workflow}: not a CWL document (no cwlVersion)"
     if "no longer supports pre CWL v1.0" in message or "Unrecognized version" in message:

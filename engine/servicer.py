@@ -170,7 +170,8 @@ class WonderlandServicer(wonderland_pb2_grpc.WonderlandServicer):
         visit_class(job_order, ("File", "Directory"), check)
 
     def _validated(self, files: LaunchFiles) -> dict[str, Any]:
-        prefix = files.root + os.sep
+        # schema-salad names files relative to the current directory when it can
+        prefixes = (files.root + os.sep, os.path.relpath(files.root) + os.sep)
         try:
             with self._loading:
                 loaded = preparation.load(files.workflow, [files.job_order])
@@ -179,7 +180,10 @@ class WonderlandServicer(wonderland_pb2_grpc.WonderlandServicer):
                     loaded.tool, loaded.job_order or {}, context, no_container=False
                 )
         except UserError as exc:
-            exc.args = (str(exc).replace(prefix, ""),)
+            message = str(exc)
+            for prefix in prefixes:
+                message = message.replace(prefix, "")
+            exc.args = (message,)
             raise
 
     # -- reading --------------------------------------------------------------------------------

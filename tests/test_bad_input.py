@@ -90,6 +90,8 @@ CASES = [
         (),
     ),
     Case("not-a-cwl-document", ("not_cwl.py", "good_count.yaml"), r"not_cwl\.py", ("CWL",)),
+    Case("workflow-is-a-directory", (".", "good_count.yaml"), r"wonderland: \.: ",
+         ("directory", "CWL")),
     Case(
         "job-and-workflow-swapped",
         ("swapped_job.json", "count_tool.cwl"),
