@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
-# Run the CWL v1.2 conformance suite (../shared/cwl-v1.2) against `wonderland run` with cwltest.
+# Run the CWL v1.2 conformance suite (../shared/cwl-v1.2, see find_suite) against `wonderland run` with cwltest.
 #   conformance/run.sh [--check] [extra cwltest options, e.g. -n 1-20]
 # Writes badges to conformance/badges/ and a JUnit report to conformance/results/.
 # With --check, fails when fewer tests pass than conformance/minimum-passes records.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-suite="${CWL_SUITE:-$here/../../shared/cwl-v1.2}"
+# The suite: $CWL_SUITE, else ../shared/cwl-v1.2 beside this repository, else beside the
+# repository this one was cloned from (a CI clone made elsewhere of a checkout next to shared/).
+find_suite() {
+  [ -n "${CWL_SUITE:-}" ] && { echo "$CWL_SUITE"; return; }
+  local origin
+  origin="$(git -C "$here" config --get remote.origin.url 2>/dev/null || true)"
+  for candidate in "$here/../../shared/cwl-v1.2" "${origin%/}/../shared/cwl-v1.2"; do
+    [ -f "$candidate/conformance_tests.yaml" ] && { echo "$candidate"; return; }
+  done
+  echo "$here/../../shared/cwl-v1.2"
+}
+suite="$(find_suite)"
 check=0
 if [ "${1:-}" = "--check" ]; then check=1; shift; fi
 [ -f "$suite/conformance_tests.yaml" ] || { echo "conformance: no suite at $suite" >&2; exit 1; }

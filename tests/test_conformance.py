@@ -13,14 +13,12 @@ import sys
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-SUITE = pathlib.Path(os.environ.get("CWL_SUITE", ROOT.parent / "shared" / "cwl-v1.2"))
 
 
 @pytest.mark.skipif(
     os.environ.get("WONDERLAND_SKIP_CONFORMANCE") == "1", reason="WONDERLAND_SKIP_CONFORMANCE=1"
 )
 def test_conformance_suite_passes_at_least_the_recorded_minimum():
-    assert (SUITE / "conformance_tests.yaml").exists(), f"no conformance suite at {SUITE}"
     env = dict(os.environ, PATH=f"{pathlib.Path(sys.executable).parent}:{os.environ['PATH']}")
     done = subprocess.run(
         ["bash", str(ROOT / "conformance" / "run.sh"), "--check"],
