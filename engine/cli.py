@@ -7,7 +7,13 @@ import importlib.metadata
 import os
 import sys
 
-from wonderland.engine import client_commands, paths, security_commands, serve_command
+from wonderland.engine import (
+    client_commands,
+    executor_options,
+    paths,
+    security_commands,
+    serve_command,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,8 +59,9 @@ def _run_parser(sub) -> None:
     )
     run.add_argument("--outdir", default=os.path.abspath("."),
                      help="where the final outputs are written (default: current directory)")
-    run.add_argument("--parallel", type=_positive_int, default=os.cpu_count() or 1, metavar="N",
-                     help="cores available to steps at once (default: all cores, %(default)s)")
+    run.add_argument("--parallel", type=_positive_int, default=None, metavar="N",
+                     help=f"cores available to steps at once (default: all cores, "
+                          f"{os.cpu_count() or 1}; with --executor kubernetes, no limit)")
     run.add_argument("--db", default=None, metavar="URL",
                      help=f"state database (default: sqlite:///{paths.default_db_path()})")
     run.add_argument("--work-dir", default=None, metavar="DIR",
@@ -79,6 +86,7 @@ def _run_parser(sub) -> None:
                      help="print the workflow graph in Graphviz DOT and exit")
     run.add_argument("--quiet", action="store_true", help="only print warnings and errors")
     run.add_argument("--debug", action="store_true", help="print debugging output and tracebacks")
+    executor_options.add_options(run, _positive_float)
     run.add_argument("workflow", help="CWL document (path or URI)")
     run.add_argument("job_order", nargs=argparse.REMAINDER,
                      help="input object file (YAML/JSON), or the tool's inputs as options")

@@ -22,6 +22,7 @@ import time
 from wonderland.cwl.invocation import ToolSettings
 from wonderland.db import LaunchStatus, Store
 from wonderland.engine import preparation
+from wonderland.engine.kubernetes_settings import KubernetesSettings
 from wonderland.engine.launch_execution import Execution, Interrupted, execute
 from wonderland.engine.launch_records import kept_jobs
 from wonderland.engine.logs import setup_logging
@@ -41,11 +42,18 @@ class RunnerSettings:
 
     db_url: str
     server_owner: str  # the server process (`ownership` string): runners stop when it is gone
-    parallel: int
+    parallel: int | None
     tmpdir_prefix: str
     no_container: bool = False
     eval_timeout: float = 60.0
     debug: bool = False
+    kubernetes: KubernetesSettings | None = None
+
+    @property
+    def containers_elsewhere(self) -> bool:
+        """Whether tools that require a container run anyway: on the host (--no-container),
+        or in their image as Kubernetes Jobs."""
+        return self.no_container or self.kubernetes is not None
 
 
 def _server_stopping(_signum, _frame) -> None:
@@ -107,13 +115,13 @@ def _run(store: Store, settings: RunnerSettings, launch_id: int) -> None:
         _write(files.workflow, launch.document)
         _write(files.job_order, launch.job_order)
         loaded = preparation.load(files.workflow, [files.job_order], debug=settings.debug,
-                                  no_container=settings.no_container)
+                                  no_container=settings.containers_elsewhere)
         context = preparation.runtime_context(
             loaded.input_basedir, debug=settings.debug, eval_timeout=settings.eval_timeout,
             tmpdir_prefix=settings.tmpdir_prefix,
         )
         inputs = preparation.checked_inputs(loaded.tool, loaded.job_order or {}, context,
-                                            no_container=settings.no_container)
+                                            no_container=settings.containers_elsewhere)
     except (UserError, OSError) as exc:
         store.set_launch_status(launch_id, LaunchStatus.FAILED, message=str(exc))
         raise UserError(str(exc)) from exc
@@ -130,6 +138,7 @@ def _run(store: Store, settings: RunnerSettings, launch_id: int) -> None:
         known_keys=resumed.known_keys,
         log_dir=files.logs,
         restart_attempts=pipeline.restart_attempts,
+        kubernetes=settings.kubernetes,
     ))
     shutil.rmtree(files.steps, ignore_errors=True)
 

@@ -1,6 +1,6 @@
-"""`wonderland run`: load, validate, record a launch (or resume one), schedule it on the local
-executor, and print the outputs. Errors are one line on stderr and exit code 1 (33 for an
-unsupported feature); `--debug` adds the traceback."""
+"""`wonderland run`: load, validate, record a launch (or resume one), schedule it on the chosen
+executor (local processes or Kubernetes Jobs), and print the outputs. Errors are one line on
+stderr and exit code 1 (33 for an unsupported feature); `--debug` adds the traceback."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from wonderland.cwl.invocation import ToolSettings
 from wonderland.db import LaunchStatus, Store, StoreError
 from wonderland.engine import paths, preparation
 from wonderland.engine.directories import Directories, DirectoryError, prepare_directories
+from wonderland.engine.executor_options import kubernetes_settings
 from wonderland.engine.launch_execution import Execution, Interrupted, execute
 from wonderland.engine.launch_records import take_over
 from wonderland.engine.logs import setup_logging
@@ -59,9 +60,11 @@ def run(args) -> int:
 
 
 def _run(args) -> int:
+    # on Kubernetes every tool runs in a container: its DockerRequirement's image, or the default
+    containers_elsewhere = args.no_container or args.executor == "kubernetes"
     loaded = preparation.load(
         args.workflow, args.job_order, debug=args.debug,
-        with_inputs=not (args.validate or args.print_dot), no_container=args.no_container,
+        with_inputs=not (args.validate or args.print_dot), no_container=containers_elsewhere,
     )
     if args.validate:
         print(f"{args.workflow} is valid CWL.")
@@ -78,7 +81,7 @@ def _run(args) -> int:
         tmpdir_prefix=args.tmpdir_prefix,
     )
     inputs = preparation.checked_inputs(
-        loaded.tool, loaded.job_order or {}, context, no_container=args.no_container
+        loaded.tool, loaded.job_order or {}, context, no_container=containers_elsewhere
     )
     try:
         store = Store(args.db or paths.default_db_url())
@@ -137,6 +140,7 @@ def _launch(args, loaded, inputs, context, store: Store, dirs: Directories) -> i
         settings=settings, parallel=args.parallel, outdir=dirs.outdir,
         progress=Progress(enabled=None if not args.quiet else False),
         previous=previous, known_keys=known_keys, restart_attempts=args.restart_attempts,
+        kubernetes=kubernetes_settings(args, dirs.work_root),
     ))
     shutil.rmtree(work_dir, ignore_errors=True)
     json.dump(final, sys.stdout, indent=4, ensure_ascii=False, default=str)

@@ -189,7 +189,9 @@ class Scheduler:
             self.pool.take(job.resources)
             batch.append(job)
         self.unflushed_starts.extend(
-            JobStart(j.key, j.node_name, self.executor.name, j.inputs) for j in batch
+            JobStart(j.key, j.node_name, self.executor.name, j.inputs,
+                     self.executor.job_name(j.key, self.restarts[j.key] + 1))
+            for j in batch
         )
         return batch
 

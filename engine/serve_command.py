@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from wonderland.engine import paths
+from wonderland.engine import executor_options, paths
 
 DEFAULT_PORT = 50051
 
@@ -38,9 +38,10 @@ def add_parser(sub, positive_int, positive_float) -> None:
                        metavar="NAME",
                        help="with --insecure, the user every call is made as "
                             "(default: %(default)s)")
-    serve.add_argument("--parallel", type=positive_int, default=os.cpu_count() or 1,
-                       metavar="N", help="cores given to one launch's steps at once "
-                                         "(default: all, %(default)s)")
+    serve.add_argument("--parallel", type=positive_int, default=None,
+                       metavar="N", help=f"cores given to one launch's steps at once "
+                                         f"(default: all, {os.cpu_count() or 1}; with "
+                                         f"--executor kubernetes, no limit)")
     serve.add_argument("--max-launches", type=positive_int, default=4, metavar="N",
                        help="launches running at once; more wait as PENDING "
                             "(default: %(default)s)")
@@ -57,6 +58,7 @@ def add_parser(sub, positive_int, positive_float) -> None:
                             "(default: %(default)s)")
     serve.add_argument("--quiet", action="store_true", help="only print warnings and errors")
     serve.add_argument("--debug", action="store_true", help="print debugging output")
+    executor_options.add_options(serve, positive_float)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -24,6 +24,8 @@ from wonderland.client.certificates import CaFiles, Caller, CertificateError, ch
 from wonderland.client.credentials import CredentialsError, server_credentials
 from wonderland.db import Store, StoreError
 from wonderland.engine import paths
+from wonderland.engine.executor_options import kubernetes_settings
+from wonderland.engine.kubernetes_settings import KubernetesSettings
 from wonderland.engine.launch_runner import RunnerSettings
 from wonderland.engine.launch_supervisor import Supervisor
 from wonderland.engine.logs import setup_logging
@@ -90,13 +92,14 @@ class ServerSettings:
     address: str
     credentials: grpc.ServerCredentials | None
     insecure_user: Caller | None = None
-    parallel: int = os.cpu_count() or 1
+    parallel: int | None = None
     max_launches: int = 4
     max_message_bytes: int = 16 * 1024 * 1024
     threads: int = 32
     tmpdir_prefix: str = paths.default_tmpdir_prefix()
     no_container: bool = False
     debug: bool = False
+    kubernetes: KubernetesSettings | None = None
 
 
 class RunningServer:
@@ -113,7 +116,7 @@ class RunningServer:
         self.supervisor = Supervisor(self.store, RunnerSettings(
             db_url=settings.db_url, server_owner=current_owner(), parallel=settings.parallel,
             tmpdir_prefix=settings.tmpdir_prefix, no_container=settings.no_container,
-            debug=settings.debug,
+            debug=settings.debug, kubernetes=settings.kubernetes,
         ), max_running=settings.max_launches)
         self.supervisor.start()  # before the gRPC server starts threads (fork server)
         self._grpc = grpc.server(
@@ -126,6 +129,7 @@ class RunningServer:
         servicer = WonderlandServicer(
             self.store, self.supervisor, WorkArea(settings.work_dir),
             max_pipeline_bytes=settings.max_message_bytes, insecure_user=settings.insecure_user,
+            containers=settings.kubernetes is not None,
         )
         wonderland_pb2_grpc.add_WonderlandServicer_to_server(servicer, self._grpc)
         self._health = health.HealthServicer()
@@ -169,9 +173,10 @@ def _serve(args: argparse.Namespace) -> int:
         credentials = None
     else:
         credentials = _credentials(args)
+    work_dir = os.path.abspath(args.work_dir or paths.default_work_dir())
     server = RunningServer(ServerSettings(
         db_url=args.db or paths.default_db_url(),
-        work_dir=os.path.abspath(args.work_dir or paths.default_work_dir()),
+        work_dir=work_dir,
         address=f"{host}:{port}",
         credentials=credentials,
         insecure_user=insecure_user,
@@ -182,6 +187,7 @@ def _serve(args: argparse.Namespace) -> int:
         tmpdir_prefix=args.tmpdir_prefix,
         no_container=args.no_container,
         debug=args.debug,
+        kubernetes=kubernetes_settings(args, work_dir),
     ))
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -52,13 +52,14 @@ _LABEL_KEY = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._/-]{0,61}[A-Za-z0-9])?")
 class WonderlandServicer(wonderland_pb2_grpc.WonderlandServicer):
     def __init__(
         self, store: Store, supervisor: Supervisor, work_area: WorkArea, *,
-        max_pipeline_bytes: int, insecure_user: Caller | None = None,
+        max_pipeline_bytes: int, insecure_user: Caller | None = None, containers: bool = False,
     ) -> None:
         self.store = store
         self.supervisor = supervisor
         self.work_area = work_area
         self.max_pipeline_bytes = max_pipeline_bytes
         self.insecure_user = insecure_user
+        self.containers = containers  # tools that require a container run in one (Kubernetes)
         # cwltool's loader keeps caches that are not safe to share between threads
         self._loading = threading.Lock()
 
@@ -174,10 +175,11 @@ class WonderlandServicer(wonderland_pb2_grpc.WonderlandServicer):
         prefixes = (files.root + os.sep, os.path.relpath(files.root) + os.sep)
         try:
             with self._loading:
-                loaded = preparation.load(files.workflow, [files.job_order])
+                loaded = preparation.load(files.workflow, [files.job_order],
+                                          no_container=self.containers)
                 context = preparation.runtime_context(loaded.input_basedir)
                 return preparation.checked_inputs(
-                    loaded.tool, loaded.job_order or {}, context, no_container=False
+                    loaded.tool, loaded.job_order or {}, context, no_container=self.containers
                 )
         except UserError as exc:
             message = str(exc)

@@ -163,14 +163,20 @@ class LocalExecutor:
             done.append(completion)
         return done
 
+    def job_name(self, key: str, attempt: int) -> None:
+        return None
+
     def cancel(self, keys: list[str]) -> None:
         for key in keys:
             worker = self._busy.pop(key, None)
             if worker is not None:
                 worker.kill()
 
-    def close(self) -> None:
+    def cancel_all(self) -> None:
         self.cancel(list(self._busy))
+
+    def close(self) -> None:
+        self.cancel_all()
         for worker in self._idle:
             worker.conn.send(None)
         for worker in self._idle:

@@ -1,0 +1,294 @@
+"""Kubernetes executor: each step job runs as one batch/v1 Job.
+
+`submit` has cwltool prepare the tool's command (staged in the shared work area), and creates
+a Job under the step job's deterministic name; if a Job of that name exists already (an engine
+that restarted, or crashed between creating and recording), it is followed instead, never
+created twice. The Jobs and pods of the launch are followed by two list+watches of the
+namespace by the launch's label (`kubernetes_watch`), whose events reach `wait` through one
+queue: no thread or watch per job. `wait` turns finished Jobs into completions (cwltool
+collects the outputs from the work area) and gives up on pods that will not run. `cancel`
+deletes Jobs with their pods; `close` leaves running Jobs alone, to be followed again by the
+next engine that resumes the launch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import queue
+import re
+import time
+from typing import Any
+
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+from urllib3.exceptions import HTTPError
+
+from wonderland.cwl.command_job import PreparedCommand, prepare_command
+from wonderland.cwl.invocation import FAILED, ToolResult, ToolSettings
+from wonderland.engine.executors.base import Completion, Task
+from wonderland.engine.executors.kubernetes_client import KubernetesConfigError, connect
+from wonderland.engine.executors.kubernetes_logs import keep_log, pod_log
+from wonderland.engine.executors.kubernetes_manifest import job_manifest
+from wonderland.engine.executors.kubernetes_names import job_name, launch_selector
+from wonderland.engine.executors.kubernetes_state import (
+    job_outcome,
+    pod_problem,
+    unschedulable,
+)
+from wonderland.engine.executors.kubernetes_watch import Changed, Relisted, ResourceWatch
+from wonderland.engine.kubernetes_settings import KubernetesSettings
+
+log = logging.getLogger("wonderland")
+LIST_TIMEOUT = 30.0
+_SCATTER_INDEX = re.compile(r"\[\d+\]")
+
+
+@dataclasses.dataclass
+class _Running:
+    task: Task
+    command: PreparedCommand
+    unschedulable_since: float | None = None
+
+
+class KubernetesExecutor:
+    name = "kubernetes"
+
+    def __init__(
+        self, tools: dict[str, Any], settings: ToolSettings, kubernetes: KubernetesSettings,
+        launch_id: int, log_dir: str | None = None,
+    ) -> None:
+        self._tools = tools
+        self._settings = settings
+        self._k8s = kubernetes
+        self._launch_id = launch_id
+        self._log_dir = log_dir
+        self._api = connect(kubernetes.kubeconfig)
+        self._batch = client.BatchV1Api(self._api)
+        self._core = client.CoreV1Api(self._api)
+        self._events: queue.Queue[Relisted | Changed] = queue.Queue()
+        self._jobs: dict[str, dict[str, Any]] = {}  # by Job name, as last seen
+        self._pods: dict[str, dict[str, Any]] = {}  # by the pod's Job name, the newest pod
+        self._running: dict[str, _Running] = {}  # by Job name
+        self._unconfirmed: set[str] = set()  # created, not yet seen by the watch
+        self._ready: list[Completion] = []
+        selector = launch_selector(launch_id)
+        self._watches = [
+            ResourceWatch("Job", self._batch.list_namespaced_job, kubernetes.namespace,
+                          selector, self._events.put).start(),
+            ResourceWatch("Pod", self._core.list_namespaced_pod, kubernetes.namespace,
+                          selector, self._events.put).start(),
+        ]
+        for watch in self._watches:
+            if not watch.listed.wait(LIST_TIMEOUT):
+                self.close()
+                raise KubernetesConfigError(
+                    f"cannot list {watch.kind}s in namespace {kubernetes.namespace!r} at "
+                    f"{self._api.configuration.host} within {LIST_TIMEOUT:g} s"
+                )
+        self._absorb(0)
+
+    def job_name(self, key: str, attempt: int) -> str:
+        return job_name(self._launch_id, key, attempt)
+
+    # -- submit -------------------------------------------------------------------------------
+
+    def submit(self, task: Task) -> None:
+        outdir = task.job_dir
+        if task.attempt > 1:
+            outdir = os.path.join(task.job_dir, f"attempt-{task.attempt}")
+        prepared = prepare_command(
+            self._tools[task.tool_ref], task.inputs, self._settings, outdir, task.toplevel
+        )
+        if isinstance(prepared, ToolResult):
+            self._ready.append(Completion(task.key, prepared))
+            return
+        name = self.job_name(task.key, task.attempt)
+        self._absorb(0)
+        if name not in self._jobs:
+            failure = self._create(name, task, prepared)
+            if failure:
+                self._ready.append(Completion(task.key, ToolResult(FAILED, None, message=failure)))
+                return
+        else:
+            log.debug("following Job %s (created before)", name)
+        self._running[name] = _Running(task, prepared)
+
+    def _create(self, name: str, task: Task, command: PreparedCommand) -> str:
+        """Stage the inputs and create the Job (or find the one that exists): '' on success,
+        else what went wrong."""
+        try:
+            command.stage()
+        except OSError as exc:
+            return f"staging the inputs: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+        manifest = job_manifest(
+            command, name=name, launch_id=self._launch_id, key=task.key,
+            node_name=_SCATTER_INDEX.sub("", task.key), settings=self._k8s,
+        )
+        try:
+            response = self._batch.create_namespaced_job(
+                self._k8s.namespace, manifest, _preload_content=False, _request_timeout=60
+            )
+            self._jobs.setdefault(name, json.loads(response.data))
+            self._unconfirmed.add(name)
+        except ApiException as exc:
+            if exc.status != 409:
+                return f"creating Job {name}: {exc.status} {_api_message(exc)}"
+            log.debug("Job %s exists already: following it", name)
+            try:
+                response = self._batch.read_namespaced_job(
+                    name, self._k8s.namespace, _preload_content=False, _request_timeout=60
+                )
+            except ApiException as again:
+                return f"reading Job {name}: {again.status} {_api_message(again)}"
+            self._jobs.setdefault(name, json.loads(response.data))
+        except HTTPError as exc:
+            return f"creating Job {name}: {exc}"
+        return ""
+
+    # -- wait ---------------------------------------------------------------------------------
+
+    def wait(self, timeout: float | None) -> list[Completion]:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            done = self._ready + self._finished()
+            self._ready = []
+            left = None if deadline is None else deadline - time.monotonic()
+            if done or not self._running or (left is not None and left <= 0):
+                return done
+            self._absorb(1.0 if left is None else min(left, 1.0))
+
+    def _absorb(self, timeout: float) -> None:
+        """Take the watches' events into the caches: the first within `timeout`, then all
+        that are there."""
+        try:
+            event = self._events.get(timeout=timeout) if timeout > 0 else self._events.get_nowait()
+        except queue.Empty:
+            return
+        while True:
+            self._apply(event)
+            try:
+                event = self._events.get_nowait()
+            except queue.Empty:
+                return
+
+    def _apply(self, event: Relisted | Changed) -> None:
+        if isinstance(event, Relisted):
+            if event.kind == "Job":
+                listed = {item["metadata"]["name"]: item for item in event.items}
+                # a Job just created may be missing from a list begun before it was created;
+                # any other that is missing was deleted while the watch was away
+                for name in list(self._running):
+                    if name not in listed and name in self._unconfirmed:
+                        listed[name] = self._jobs[name]
+                    elif name not in listed:
+                        self._deleted(name)
+                self._jobs = listed
+            else:
+                self._pods = {}
+                for item in event.items:
+                    self._keep_pod(item)
+            return
+        name = event.object["metadata"]["name"]
+        if event.kind == "Job":
+            self._unconfirmed.discard(name)
+            if event.type == "DELETED":
+                self._jobs.pop(name, None)
+                self._deleted(name)
+            else:
+                self._jobs[name] = event.object
+        elif event.type != "DELETED":
+            self._keep_pod(event.object)
+
+    def _keep_pod(self, pod: dict[str, Any]) -> None:
+        owner = (pod["metadata"].get("labels") or {}).get("job-name")
+        if owner:
+            self._pods[owner] = pod
+
+    def _deleted(self, name: str) -> None:
+        running = self._running.pop(name, None)
+        if running is not None:
+            self._ready.append(self._end(name, running, None, "the Job was deleted"))
+
+    def _finished(self) -> list[Completion]:
+        done = []
+        now = time.monotonic()
+        for name, running in list(self._running.items()):
+            job, pod = self._jobs.get(name), self._pods.get(name)
+            if job is None:
+                continue
+            outcome = job_outcome(job, pod, running.command.timelimit)
+            if outcome is not None:
+                del self._running[name]
+                done.append(self._end(name, running, outcome.exit_code, outcome.failure))
+                continue
+            problem = pod_problem(pod) if pod else None
+            waiting = unschedulable(pod) if pod else None
+            if waiting is None:
+                running.unschedulable_since = None
+            elif running.unschedulable_since is None:
+                running.unschedulable_since = now
+            elif now - running.unschedulable_since > self._k8s.unschedulable_timeout:
+                problem = (f"unschedulable for more than {self._k8s.unschedulable_timeout:g} s: "
+                           f"{waiting}")
+            if problem:
+                del self._running[name]
+                self._delete(name)
+                done.append(self._end(name, running, None, problem))
+        return done
+
+    def _end(self, name: str, running: _Running, exit_code: int | None, failure: str):
+        if self._log_dir is not None and name in self._pods:
+            pod = self._pods[name]["metadata"]["name"]
+            keep_log(self._log_dir, running.task.key, running.task.attempt,
+                     pod_log(self._core, self._k8s.namespace, pod))
+        return Completion(running.task.key, running.command.finish(exit_code, failure))
+
+    # -- cancel, close ------------------------------------------------------------------------
+
+    def cancel(self, keys: list[str]) -> None:
+        wanted = set(keys)
+        for name, running in list(self._running.items()):
+            if running.task.key in wanted:
+                del self._running[name]
+                self._delete(name)
+
+    def cancel_all(self) -> None:
+        """Delete every Job of the launch, also those this engine did not start or follow."""
+        self._running.clear()
+        try:
+            self._batch.delete_collection_namespaced_job(
+                self._k8s.namespace, label_selector=launch_selector(self._launch_id),
+                propagation_policy="Background", _request_timeout=60,
+            )
+        except (ApiException, HTTPError) as exc:
+            log.warning("deleting the launch's Jobs: %s", _api_message(exc))
+
+    def _delete(self, name: str) -> None:
+        try:
+            self._batch.delete_namespaced_job(
+                name, self._k8s.namespace, propagation_policy="Background", _request_timeout=60
+            )
+        except ApiException as exc:
+            if exc.status != 404:
+                log.warning("deleting Job %s: %s %s", name, exc.status, _api_message(exc))
+        except HTTPError as exc:
+            log.warning("deleting Job %s: %s", name, exc)
+
+    def close(self) -> None:
+        for watch in self._watches:
+            watch.stop()
+        self._api.close()
+
+
+def _api_message(exc: Exception) -> str:
+    """The API server's one-line reason (its Status message when it sent one)."""
+    body = getattr(exc, "body", None)
+    if body:
+        try:
+            return json.loads(body).get("message") or str(exc)
+        except (ValueError, AttributeError):
+            pass
+    return getattr(exc, "reason", None) or str(exc)
