@@ -253,7 +253,7 @@ class PodWorker(threading.Thread):
         self._report()
         while True:
             if self._kill_due() or self._deadline_passed():
-                self._stop(group)
+                self._stop_group(group)
                 return False
             changed = False
             for c in group:
@@ -296,8 +296,9 @@ class PodWorker(threading.Thread):
             "DeadlineExceeded", f"Pod was active on the node longer than {seconds}s")
         return True
 
-    def _stop(self, group: list[Container]) -> None:
-        """SIGTERM the process groups, SIGKILL what is left at the kill deadline."""
+    def _stop_group(self, group: list[Container]) -> None:
+        """SIGTERM the process groups, SIGKILL what is left at the kill deadline. The pod
+        Succeeded if its containers all exited 0 (a graceful stop), else Failed."""
         for c in group:
             if c.running:
                 c.kill_group(signal.SIGTERM)
@@ -308,7 +309,9 @@ class PodWorker(threading.Thread):
                 for c in group:
                     c.kill_group(signal.SIGKILL)
             time.sleep(0.1)
-        self._finish("Failed", self.reason, self.message)
+        clean = group is self.containers and not self.reason and all(
+            c.terminated and c.terminated["exitCode"] == 0 for c in group)
+        self._finish("Succeeded" if clean else "Failed", self.reason, self.message)
 
     def _finish(self, phase: str, reason: str, message: str) -> None:
         self.phase, self.reason, self.message = phase, reason, message

@@ -1,0 +1,139 @@
+"""The test control plane itself (infra/testcluster/), through the real API server: a Ready
+node, Jobs completed or failed by the Job controller from the exit codes the node agent
+reports, pod logs through the API, the work-area PVC at the same path as on the host, a Job's
+deadline stopping its process, and RBAC keeping the engine's ServiceAccount in its namespace.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import cluster
+import pytest
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
+kube_cluster = cluster.kube_cluster
+TIMEOUT = 90
+
+
+def wait_for(what: str, probe: Callable[[], Any], timeout: float = TIMEOUT) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not after {timeout}s")
+        time.sleep(0.3)
+
+
+@pytest.fixture(scope="module")
+def engine(kube_cluster: cluster.KubeCluster) -> client.ApiClient:
+    return kube_cluster.api_client(kube_cluster.engine_kubeconfig)
+
+
+@pytest.fixture(scope="module")
+def admin(kube_cluster: cluster.KubeCluster) -> client.ApiClient:
+    return kube_cluster.api_client(kube_cluster.admin_kubeconfig)
+
+
+def job(command: str, **spec: Any) -> dict:
+    name = f"tc-{uuid.uuid4().hex[:10]}"
+    container = {"name": "main", "image": "busybox:1.36", "command": ["sh", "-c", command]}
+    return {
+        "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name},
+        "spec": {"backoffLimit": 0, "ttlSecondsAfterFinished": 300, **spec.pop("job", {}),
+                 "template": {"spec": {"restartPolicy": "Never", "containers": [container],
+                                       **spec}}},
+    }
+
+
+def run_job(api: client.ApiClient, namespace: str, body: dict) -> tuple[str, list[dict]]:
+    """Create the Job, wait for its Complete or Failed condition; (condition, its pods)."""
+    batch = client.BatchV1Api(api)
+    name = body["metadata"]["name"]
+    batch.create_namespaced_job(namespace, body)
+
+    def finished() -> str | None:
+        conditions = batch.read_namespaced_job(name, namespace).status.conditions or []
+        return next((c.type for c in conditions
+                     if c.type in ("Complete", "Failed") and c.status == "True"), None)
+
+    condition = wait_for(f"job {name} finished", finished)
+    pods = client.CoreV1Api(api).list_namespaced_pod(namespace, label_selector=f"job-name={name}")
+    return condition, [pod.to_dict() for pod in pods.items]
+
+
+def test_node_is_ready(kube_cluster: cluster.KubeCluster, admin: client.ApiClient) -> None:
+    node = client.CoreV1Api(admin).read_node(kube_cluster.node_name)
+    ready = {c.type: c.status for c in node.status.conditions}["Ready"]
+    assert ready == "True"
+    assert int(node.status.capacity["pods"]) == 110
+
+
+def test_a_job_completes_and_its_log_is_readable(kube_cluster: cluster.KubeCluster,
+                                                 engine: client.ApiClient) -> None:
+    ns = kube_cluster.namespace
+    condition, [pod] = run_job(engine, ns, job("echo hi; exit 0"))
+    assert condition == "Complete"
+    assert pod["status"]["phase"] == "Succeeded"
+    terminated = pod["status"]["container_statuses"][0]["state"]["terminated"]
+    assert (terminated["exit_code"], terminated["reason"]) == (0, "Completed")
+    log = client.CoreV1Api(engine).read_namespaced_pod_log(pod["metadata"]["name"], ns)
+    assert log == "hi\n"
+
+
+def test_a_failing_job_fails_with_the_exit_code(kube_cluster: cluster.KubeCluster,
+                                                engine: client.ApiClient) -> None:
+    condition, [pod] = run_job(engine, kube_cluster.namespace, job("echo oops >&2; exit 3"))
+    assert condition == "Failed"
+    assert pod["status"]["phase"] == "Failed"
+    terminated = pod["status"]["container_statuses"][0]["state"]["terminated"]
+    assert (terminated["exit_code"], terminated["reason"]) == (3, "Error")
+
+
+def test_the_work_pvc_is_the_work_dir_at_the_same_path(kube_cluster: cluster.KubeCluster,
+                                                       engine: client.ApiClient) -> None:
+    work = kube_cluster.work_dir
+    marker = f"marker-{uuid.uuid4().hex[:8]}"
+    body = job(f'cd "$WORK" && pwd > {marker}',
+               volumes=[{"name": "work",
+                         "persistentVolumeClaim": {"claimName": kube_cluster.work_pvc}}])
+    container = body["spec"]["template"]["spec"]["containers"][0]
+    container["volumeMounts"] = [{"name": "work", "mountPath": str(work)}]
+    container["env"] = [{"name": "WORK", "value": str(work)}]
+    condition, _ = run_job(engine, kube_cluster.namespace, body)
+    assert condition == "Complete"
+    assert (work / marker).read_text() == f"{work}\n"
+
+
+def test_a_job_past_its_deadline_is_stopped(kube_cluster: cluster.KubeCluster,
+                                            engine: client.ApiClient, tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    # `$$` in a container's command is Kubernetes' escape for `$`: `$$$$` reaches sh as `$$`.
+    body = job(f"echo $$$$ > {pid_file}; exec sleep 120", job={"activeDeadlineSeconds": 3})
+    started = time.monotonic()
+    condition, _ = run_job(engine, kube_cluster.namespace, body)
+    assert condition == "Failed"
+    assert time.monotonic() - started < 60
+    pid = int(pid_file.read_text())
+    wait_for("the job's process gone", lambda: not Path(f"/proc/{pid}").exists(), 40)
+
+
+def test_rbac_keeps_the_engine_in_its_namespace(kube_cluster: cluster.KubeCluster,
+                                                engine: client.ApiClient) -> None:
+    core = client.CoreV1Api(engine)
+    with pytest.raises(ApiException) as secrets:
+        core.list_namespaced_secret(kube_cluster.namespace)
+    assert secrets.value.status == 403
+    with pytest.raises(ApiException) as elsewhere:
+        client.BatchV1Api(engine).create_namespaced_job("default", job("true"))
+    assert elsewhere.value.status == 403
+    with pytest.raises(ApiException) as nodes:
+        core.list_node()
+    assert nodes.value.status == 403
