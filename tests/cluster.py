@@ -16,6 +16,8 @@ import os
 import shlex
 import subprocess
 import sys
+import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +82,34 @@ class KubeCluster:
         from kubernetes import config
 
         return config.new_client_from_config(kubeconfig)
+
+    def host_folder_pvc(self, folder: Path, name: str) -> str:
+        """A PVC `name` in `namespace` bound to a hostPath PV on `folder`: pods that mount it
+        at `folder` see the host's folder (a work area of a test's own). Returns `name`."""
+        from kubernetes import client, utils
+
+        api = self.api_client(self.admin_kubeconfig)
+        pv = f"{name}-{self.namespace}-{uuid.uuid4().hex[:6]}"
+        size = {"storage": "10Gi"}
+        utils.create_from_dict(api, {
+            "apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": pv},
+            "spec": {"capacity": size, "accessModes": ["ReadWriteMany"],
+                     "persistentVolumeReclaimPolicy": "Retain", "storageClassName": "",
+                     "hostPath": {"path": str(folder), "type": "Directory"},
+                     "claimRef": {"namespace": self.namespace, "name": name}}})
+        utils.create_from_dict(api, {
+            "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": name, "namespace": self.namespace},
+            "spec": {"accessModes": ["ReadWriteMany"], "storageClassName": "",
+                     "volumeName": pv, "resources": {"requests": size}}})
+        core = client.CoreV1Api(api)
+        deadline = time.monotonic() + 60
+        while core.read_namespaced_persistent_volume_claim(
+                name, self.namespace).status.phase != "Bound":
+            if time.monotonic() > deadline:
+                pytest.fail(f"PVC {name} not bound to {pv} after 60s", pytrace=False)
+            time.sleep(0.2)
+        return name
 
 
 def binaries_dir() -> Path:

@@ -112,6 +112,18 @@ def test_the_work_pvc_is_the_work_dir_at_the_same_path(kube_cluster: cluster.Kub
     assert (work / marker).read_text() == f"{work}\n"
 
 
+def test_a_pvc_of_a_tests_own_folder(kube_cluster: cluster.KubeCluster,
+                                     engine: client.ApiClient, tmp_path: Path) -> None:
+    claim = kube_cluster.host_folder_pvc(tmp_path, f"work-{uuid.uuid4().hex[:8]}")
+    body = job(f"echo $$HOSTNAME > {tmp_path}/out",
+               volumes=[{"name": "work", "persistentVolumeClaim": {"claimName": claim}}])
+    body["spec"]["template"]["spec"]["containers"][0]["volumeMounts"] = [
+        {"name": "work", "mountPath": str(tmp_path)}]
+    condition, [pod] = run_job(engine, kube_cluster.namespace, body)
+    assert condition == "Complete"
+    assert (tmp_path / "out").read_text() == pod["metadata"]["name"] + "\n"
+
+
 def test_a_job_past_its_deadline_is_stopped(kube_cluster: cluster.KubeCluster,
                                             engine: client.ApiClient, tmp_path: Path) -> None:
     pid_file = tmp_path / "pid"
