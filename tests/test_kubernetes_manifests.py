@@ -71,7 +71,8 @@ def test_the_job_of_a_tool_is_valid(tmp_path: Path) -> None:
     prepared = _prepared(tmp_path, "count_lines.cwl", {"text": {"class": "File",
                                                                 "path": str(text)}})
     settings = KubernetesSettings(work_area=str(tmp_path / "work"), work_area_pvc="work")
-    manifest = job_manifest(prepared, name=job_name(7, "main", 1), launch_id=7, key="main",
+    manifest = job_manifest(prepared, name=job_name("7-abcdef", "main", 1), launch="7-abcdef",
+                            key="main",
                             node_name="main", settings=settings)
     kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
     spec = manifest["spec"]
@@ -101,7 +102,7 @@ def test_the_job_carries_the_tools_image_resources_and_time_limit(tmp_path: Path
         "baseCommand": ["echo", "$(HOME)"], "inputs": {}, "outputs": {},
     }))
     prepared = _prepared(tmp_path, str(tmp_path / "tool.cwl"), {})
-    manifest = job_manifest(prepared, name="x", launch_id=1, key="main", node_name="main",
+    manifest = job_manifest(prepared, name="x", launch="1-abcdef", key="main", node_name="main",
                             settings=KubernetesSettings(work_area=str(tmp_path)))
     kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
     container = manifest["spec"]["template"]["spec"]["containers"][0]
@@ -116,13 +117,14 @@ def test_the_job_carries_the_tools_image_resources_and_time_limit(tmp_path: Path
 @pytest.mark.parametrize("key", ["main", "main/align[3]", "a/b[1]", "a/b/1", "a-b-1",
                                  "x" * 300 + "[999999]", "Step_With.Odd~Chars[0]"])
 def test_job_names_are_dns_labels_and_tell_keys_apart(key: str) -> None:
-    name = job_name(123456, key, 2)
+    name = job_name("123456-abcdef", key, 2)
     assert len(name) <= MAX_NAME
     assert all(c.isdigit() or c.islower() or c == "-" for c in name)
     assert name[0].isalnum() and name[-1].isalnum()
-    assert name == job_name(123456, key, 2)
-    assert name != job_name(123456, key, 3)
-    others = {job_name(123456, k, 2) for k in ("a/b[1]", "a/b/1", "a-b-1")}
+    assert name == job_name("123456-abcdef", key, 2)
+    assert name != job_name("123456-abcdef", key, 3)
+    assert name != job_name("123456-fedcba", key, 2)
+    others = {job_name("123456-abcdef", k, 2) for k in ("a/b[1]", "a/b/1", "a-b-1")}
     assert len(others) == 3
     value = label_value(key)
     assert len(value) <= MAX_NAME and value[0].isalnum() and value[-1].isalnum()

@@ -29,12 +29,17 @@ from urllib3.exceptions import HTTPError
 from wonderland.cwl.command_job import PreparedCommand, prepare_command
 from wonderland.cwl.invocation import FAILED, ToolResult, ToolSettings
 from wonderland.engine.executors.base import Completion, Task
-from wonderland.engine.executors.kubernetes_client import KubernetesConfigError, connect
+from wonderland.engine.executors.kubernetes_client import (
+    KubernetesConfigError,
+    api_message,
+    connect,
+)
 from wonderland.engine.executors.kubernetes_logs import keep_log, pod_log
 from wonderland.engine.executors.kubernetes_manifest import job_manifest
-from wonderland.engine.executors.kubernetes_names import job_name, launch_selector
+from wonderland.engine.executors.kubernetes_names import job_name, launch_selector, launch_tag
 from wonderland.engine.executors.kubernetes_state import (
     job_outcome,
+    lacks_exit_code,
     pod_problem,
     unschedulable,
 )
@@ -64,6 +69,7 @@ class KubernetesExecutor:
         self._settings = settings
         self._k8s = kubernetes
         self._launch_id = launch_id
+        self._tag = launch_tag(launch_id, settings.work_dir)
         self._log_dir = log_dir
         self._api = connect(kubernetes.kubeconfig)
         self._batch = client.BatchV1Api(self._api)
@@ -74,7 +80,7 @@ class KubernetesExecutor:
         self._running: dict[str, _Running] = {}  # by Job name
         self._unconfirmed: set[str] = set()  # created, not yet seen by the watch
         self._ready: list[Completion] = []
-        selector = launch_selector(launch_id)
+        selector = launch_selector(self._tag)
         self._watches = [
             ResourceWatch("Job", self._batch.list_namespaced_job, kubernetes.namespace,
                           selector, self._events.put).start(),
@@ -84,14 +90,15 @@ class KubernetesExecutor:
         for watch in self._watches:
             if not watch.listed.wait(LIST_TIMEOUT):
                 self.close()
+                why = f": {watch.last_error}" if watch.last_error else ""
                 raise KubernetesConfigError(
                     f"cannot list {watch.kind}s in namespace {kubernetes.namespace!r} at "
-                    f"{self._api.configuration.host} within {LIST_TIMEOUT:g} s"
+                    f"{self._api.configuration.host} within {LIST_TIMEOUT:g} s{why}"
                 )
         self._absorb(0)
 
     def job_name(self, key: str, attempt: int) -> str:
-        return job_name(self._launch_id, key, attempt)
+        return job_name(self._tag, key, attempt)
 
     # -- submit -------------------------------------------------------------------------------
 
@@ -124,7 +131,7 @@ class KubernetesExecutor:
         except OSError as exc:
             return f"staging the inputs: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
         manifest = job_manifest(
-            command, name=name, launch_id=self._launch_id, key=task.key,
+            command, name=name, launch=self._tag, key=task.key,
             node_name=_SCATTER_INDEX.sub("", task.key), settings=self._k8s,
         )
         try:
@@ -135,14 +142,14 @@ class KubernetesExecutor:
             self._unconfirmed.add(name)
         except ApiException as exc:
             if exc.status != 409:
-                return f"creating Job {name}: {exc.status} {_api_message(exc)}"
+                return f"creating Job {name}: {exc.status} {api_message(exc)}"
             log.debug("Job %s exists already: following it", name)
             try:
                 response = self._batch.read_namespaced_job(
                     name, self._k8s.namespace, _preload_content=False, _request_timeout=60
                 )
             except ApiException as again:
-                return f"reading Job {name}: {again.status} {_api_message(again)}"
+                return f"reading Job {name}: {again.status} {api_message(again)}"
             self._jobs.setdefault(name, json.loads(response.data))
         except HTTPError as exc:
             return f"creating Job {name}: {exc}"
@@ -219,6 +226,9 @@ class KubernetesExecutor:
             job, pod = self._jobs.get(name), self._pods.get(name)
             if job is None:
                 continue
+            if lacks_exit_code(job, pod):
+                # the pod's last change may not have come through its watch yet: ask for it
+                pod = self._read_pod(name) or pod
             outcome = job_outcome(job, pod, running.command.timelimit)
             if outcome is not None:
                 del self._running[name]
@@ -238,6 +248,20 @@ class KubernetesExecutor:
                 self._delete(name)
                 done.append(self._end(name, running, None, problem))
         return done
+
+    def _read_pod(self, name: str) -> dict[str, Any] | None:
+        try:
+            response = self._core.list_namespaced_pod(
+                self._k8s.namespace, label_selector=f"job-name={name}", _preload_content=False,
+                _request_timeout=60,
+            )
+        except (ApiException, HTTPError) as exc:
+            log.warning("reading the pod of Job %s: %s", name, api_message(exc))
+            return None
+        pods = json.loads(response.data).get("items") or []
+        for pod in pods:
+            self._keep_pod(pod)
+        return self._pods.get(name)
 
     def _end(self, name: str, running: _Running, exit_code: int | None, failure: str):
         if self._log_dir is not None and name in self._pods:
@@ -260,11 +284,11 @@ class KubernetesExecutor:
         self._running.clear()
         try:
             self._batch.delete_collection_namespaced_job(
-                self._k8s.namespace, label_selector=launch_selector(self._launch_id),
+                self._k8s.namespace, label_selector=launch_selector(self._tag),
                 propagation_policy="Background", _request_timeout=60,
             )
         except (ApiException, HTTPError) as exc:
-            log.warning("deleting the launch's Jobs: %s", _api_message(exc))
+            log.warning("deleting the launch's Jobs: %s", api_message(exc))
 
     def _delete(self, name: str) -> None:
         try:
@@ -273,7 +297,7 @@ class KubernetesExecutor:
             )
         except ApiException as exc:
             if exc.status != 404:
-                log.warning("deleting Job %s: %s %s", name, exc.status, _api_message(exc))
+                log.warning("deleting Job %s: %s %s", name, exc.status, api_message(exc))
         except HTTPError as exc:
             log.warning("deleting Job %s: %s", name, exc)
 
@@ -282,13 +306,3 @@ class KubernetesExecutor:
             watch.stop()
         self._api.close()
 
-
-def _api_message(exc: Exception) -> str:
-    """The API server's one-line reason (its Status message when it sent one)."""
-    body = getattr(exc, "body", None)
-    if body:
-        try:
-            return json.loads(body).get("message") or str(exc)
-        except (ValueError, AttributeError):
-            pass
-    return getattr(exc, "reason", None) or str(exc)

@@ -3,6 +3,8 @@ in-cluster configuration of the pod the engine runs in (its ServiceAccount's tok
 
 from __future__ import annotations
 
+import json
+
 from kubernetes import client, config
 from kubernetes.config.config_exception import ConfigException
 
@@ -23,3 +25,16 @@ def connect(kubeconfig: str | None) -> client.ApiClient:
         raise KubernetesConfigError(f"{where}: {' '.join(str(exc).split())}") from exc
     except OSError as exc:
         raise KubernetesConfigError(f"{kubeconfig}: {exc.strerror}") from exc
+
+
+def api_message(exc: Exception) -> str:
+    """One line for a failed call: the API server's Status message when it sent one."""
+    body = getattr(exc, "body", None)
+    if body:
+        try:
+            message = json.loads(body).get("message")
+        except (ValueError, AttributeError):
+            message = None
+        if message:
+            return " ".join(message.split())
+    return getattr(exc, "reason", None) or " ".join(str(exc).split())

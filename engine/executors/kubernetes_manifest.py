@@ -28,10 +28,10 @@ CONTAINER_NAME = "step"
 
 
 def job_manifest(
-    command: PreparedCommand, *, name: str, launch_id: int, key: str, node_name: str,
+    command: PreparedCommand, *, name: str, launch: str, key: str, node_name: str,
     settings: KubernetesSettings,
 ) -> dict[str, Any]:
-    labels = {LAUNCH_LABEL: str(launch_id), STEP_LABEL: label_value(node_name)}
+    labels = {LAUNCH_LABEL: launch, STEP_LABEL: label_value(node_name)}
     metadata = {"name": name, "labels": labels, "annotations": {KEY_ANNOTATION: key}}
     spec: dict[str, Any] = {
         "backoffLimit": 0,

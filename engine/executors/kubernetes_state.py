@@ -66,6 +66,13 @@ def job_outcome(
     return Outcome(code)
 
 
+def lacks_exit_code(job: dict[str, Any], pod: dict[str, Any] | None) -> bool:
+    """Whether the Job failed by its pod's exit, but that pod's exit is not known yet."""
+    failed = _condition(job, "Failed")
+    return (failed is not None and failed.get("reason") != "DeadlineExceeded"
+            and _terminated(pod) is None)
+
+
 def pod_problem(pod: dict[str, Any]) -> str | None:
     """Why the pod's container will never start, if that is so."""
     for status in (pod.get("status") or {}).get("containerStatuses") or []:

@@ -23,6 +23,8 @@ import urllib3
 from kubernetes.client.exceptions import ApiException
 from kubernetes.watch.watch import iter_resp_lines
 
+from wonderland.engine.executors.kubernetes_client import api_message
+
 log = logging.getLogger("wonderland")
 WATCH_SECONDS = 240
 LIST_PAGE = 500
@@ -64,6 +66,7 @@ class ResourceWatch:
         self._sink = sink
         self.resource_version = resource_version
         self.relists = 0
+        self.last_error = ""
         self.listed = threading.Event()
         self._stopping = threading.Event()
         self._response: Any = None
@@ -104,7 +107,8 @@ class ResourceWatch:
                     continue
                 delay = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
                 failures += 1
-                log.warning("watch of %s: %s; again in %ss", self.kind, _reason(exc), delay)
+                self.last_error = _reason(exc)
+                log.warning("watch of %s: %s; again in %ss", self.kind, self.last_error, delay)
                 self._stopping.wait(delay)
 
     def _list(self) -> None:
@@ -152,5 +156,5 @@ class ResourceWatch:
 
 def _reason(exc: Exception) -> str:
     if isinstance(exc, ApiException):
-        return f"{exc.status} {exc.reason}"
-    return f"{type(exc).__name__}: {exc}"
+        return f"{exc.status} {api_message(exc)}"
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
