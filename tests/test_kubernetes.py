@@ -20,16 +20,18 @@ from typing import Any
 import cluster
 import pytest
 import yaml
-from conftest import Result, Sandbox
+from conftest import DATA, Result, Sandbox
 from kubernetes import client
+from servers import ServerProcess
 
 from wonderland.cwl.invocation import SUCCESS, ToolSettings
-from wonderland.db import LaunchStatus
+from wonderland.db import LaunchStatus, Store
 from wonderland.engine.executors.base import Task
 from wonderland.engine.executors.kubernetes import KubernetesExecutor
 from wonderland.engine.executors.kubernetes_names import LAUNCH_LABEL, launch_tag
 from wonderland.engine.executors.kubernetes_watch import Changed, Relisted, ResourceWatch
 from wonderland.engine.kubernetes_settings import KubernetesSettings
+from wonderland.engine.work_area import LaunchFiles
 
 kube_cluster = cluster.kube_cluster
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,11 +78,13 @@ class KubeRuns:
         self.batch = client.BatchV1Api(api)
         self.core = client.CoreV1Api(api)
 
+    def options(self) -> list[str]:
+        return ["--work-dir", str(self.work_dir), "--executor", "kubernetes",
+                "--kubeconfig", self.kube.engine_kubeconfig, "--namespace",
+                self.kube.namespace, "--work-area-pvc", self.kube.work_pvc]
+
     def command(self, args: list, *extra: str) -> list[str]:
-        options = ["--work-dir", str(self.work_dir), "--executor", "kubernetes",
-                   "--kubeconfig", self.kube.engine_kubeconfig, "--namespace",
-                   self.kube.namespace, "--work-area-pvc", self.kube.work_pvc, *extra]
-        return self.sandbox.command([*options, *args], work_dir=False)
+        return self.sandbox.command([*self.options(), *extra, *args], work_dir=False)
 
     def write(self, name: str, document: dict) -> Path:
         path = self.sandbox.root / name
@@ -378,3 +382,42 @@ def test_the_executor_keeps_logs_and_fails_unschedulable_pods(
         sorted((logs / "say.log").read_text().splitlines()) == ["to stderr", "to stdout"]
     assert results["huge"].status != SUCCESS
     assert results["huge"].message.startswith("unschedulable for more than 2 s")
+
+
+def test_serve_runs_submitted_launches_as_jobs_keeps_logs_and_cancels(
+    kube_cluster: cluster.KubeCluster, kube_runs: KubeRuns, tmp_path: Path,
+) -> None:
+    """`wonderland serve --executor kubernetes`: a submitted workflow runs as Jobs, a step's
+    output is kept as its log, a DockerRequirement is accepted at submit, and cancelling a
+    launch deletes its Jobs."""
+    server = ServerProcess(tmp_path / "server", f"sqlite:///{tmp_path / 'server.db'}",
+                           extra_args=kube_runs.options())
+    server.start()
+    try:
+        with server.client() as wonderland:
+            launch = wonderland.submit(DATA / "greet_and_shout.cwl", {"name": "pods"})
+            done = launch.wait(timeout=120)
+            assert done.status == "SUCCEEDED", done
+            assert launch.logs("greet") == "greeting pods\n"
+            contained = kube_runs.write("contained.cwl", {
+                "cwlVersion": "v1.2",
+                **tool(["sleep", "120"],
+                       requirements={"DockerRequirement": {"dockerPull": "alpine:3.20"}})})
+            sleeping = wonderland.submit(contained)
+            kube_runs.wait_for("a running pod", lambda: [
+                p for p in kube_runs.core.list_namespaced_pod(kube_cluster.namespace).items
+                if p.status.phase == "Running"
+                and p.spec.containers[0].image == "alpine:3.20"])
+            store = Store(server.db_url)
+            try:
+                record = store.get_launch(sleeping.id)
+            finally:
+                store.close()
+            tag = launch_tag(record.id, LaunchFiles(record.work_dir).steps)
+            assert len(kube_runs.jobs(tag)) == 1
+            sleeping.cancel()
+            assert sleeping.wait(timeout=60).status == "CANCELLED"
+            kube_runs.wait_for("the cancelled launch's Jobs deleted",
+                               lambda: not kube_runs.jobs(tag), timeout=60)
+    finally:
+        server.stop()
