@@ -129,7 +129,7 @@ class RunningServer:
         servicer = WonderlandServicer(
             self.store, self.supervisor, WorkArea(settings.work_dir),
             max_pipeline_bytes=settings.max_message_bytes, insecure_user=settings.insecure_user,
-            containers=settings.kubernetes is not None,
+            kubernetes=settings.kubernetes,
         )
         wonderland_pb2_grpc.add_WonderlandServicer_to_server(servicer, self._grpc)
         self._health = health.HealthServicer()

@@ -36,6 +36,7 @@ from wonderland.engine.api_errors import (
     not_found,
 )
 from wonderland.engine.api_messages import launch_message, step_message
+from wonderland.engine.kubernetes_settings import KubernetesSettings
 from wonderland.engine.launch_supervisor import Supervisor
 from wonderland.engine.preparation import UserError
 from wonderland.engine.work_area import LaunchFiles, PathRefused, WorkArea, inside
@@ -52,14 +53,15 @@ _LABEL_KEY = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._/-]{0,61}[A-Za-z0-9])?")
 class WonderlandServicer(wonderland_pb2_grpc.WonderlandServicer):
     def __init__(
         self, store: Store, supervisor: Supervisor, work_area: WorkArea, *,
-        max_pipeline_bytes: int, insecure_user: Caller | None = None, containers: bool = False,
+        max_pipeline_bytes: int, insecure_user: Caller | None = None,
+        kubernetes: KubernetesSettings | None = None,
     ) -> None:
         self.store = store
         self.supervisor = supervisor
         self.work_area = work_area
         self.max_pipeline_bytes = max_pipeline_bytes
         self.insecure_user = insecure_user
-        self.containers = containers  # tools that require a container run in one (Kubernetes)
+        self.kubernetes = kubernetes  # steps run as Jobs, tools in their containers
         # cwltool's loader keeps caches that are not safe to share between threads
         self._loading = threading.Lock()
 
@@ -175,11 +177,12 @@ class WonderlandServicer(wonderland_pb2_grpc.WonderlandServicer):
         prefixes = (files.root + os.sep, os.path.relpath(files.root) + os.sep)
         try:
             with self._loading:
+                containers = self.kubernetes is not None
                 loaded = preparation.load(files.workflow, [files.job_order],
-                                          no_container=self.containers)
+                                          no_container=containers)
                 context = preparation.runtime_context(loaded.input_basedir)
                 return preparation.checked_inputs(
-                    loaded.tool, loaded.job_order or {}, context, no_container=self.containers
+                    loaded.tool, loaded.job_order or {}, context, no_container=containers
                 )
         except UserError as exc:
             message = str(exc)
@@ -271,6 +274,12 @@ class WonderlandServicer(wonderland_pb2_grpc.WonderlandServicer):
         launch = self._launch_of(caller, request.launch_id)
         if not any(job.job_key == request.step_name for job in self.store.jobs(launch.id)):
             raise not_found(f"launch {launch.id}: no step {request.step_name!r} has started")
+        if self.kubernetes is not None:
+            running = [j for j in self.store.jobs(launch.id) if j.job_key == request.step_name
+                       and j.executor == "kubernetes" and j.job_name and not j.status.finished]
+            if running:  # its log is in its pod until it ends
+                yield from self._pod_log(launch.id, request.step_name, running[0].job_name)
+                return
         path = LaunchFiles(launch.work_dir).log_of(request.step_name)
         offset = 0
         while True:
@@ -281,6 +290,13 @@ class WonderlandServicer(wonderland_pb2_grpc.WonderlandServicer):
             if not request.follow or ended or not context.is_active():
                 return
             time.sleep(WATCH_INTERVAL)
+
+    def _pod_log(self, launch_id: int, key: str, job_name: str) -> Iterator[pb.GetStepLogsResponse]:
+        from wonderland.engine.executors.kubernetes_logs import follow_pod_log
+
+        for chunk in follow_pod_log(self.kubernetes, job_name,
+                                    lambda: self._step_ended(launch_id, key)):
+            yield pb.GetStepLogsResponse(data=chunk)
 
     def _step_ended(self, launch_id: int, key: str) -> bool:
         launch = self.store.get_launch(launch_id)

@@ -388,8 +388,8 @@ def test_serve_runs_submitted_launches_as_jobs_keeps_logs_and_cancels(
     kube_cluster: cluster.KubeCluster, kube_runs: KubeRuns, tmp_path: Path,
 ) -> None:
     """`wonderland serve --executor kubernetes`: a submitted workflow runs as Jobs, a step's
-    output is kept as its log, a DockerRequirement is accepted at submit, and cancelling a
-    launch deletes its Jobs."""
+    output is kept as its log, a DockerRequirement is accepted at submit, a running step's log
+    is followed from its pod, and cancelling a launch deletes its Jobs."""
     server = ServerProcess(tmp_path / "server", f"sqlite:///{tmp_path / 'server.db'}",
                            extra_args=kube_runs.options())
     server.start()
@@ -401,7 +401,7 @@ def test_serve_runs_submitted_launches_as_jobs_keeps_logs_and_cancels(
             assert launch.logs("greet") == "greeting pods\n"
             contained = kube_runs.write("contained.cwl", {
                 "cwlVersion": "v1.2",
-                **tool(["sleep", "120"],
+                **tool(["sh", "-c", "echo started; sleep 120"],
                        requirements={"DockerRequirement": {"dockerPull": "alpine:3.20"}})})
             sleeping = wonderland.submit(contained)
             kube_runs.wait_for("a running pod", lambda: [
@@ -415,6 +415,9 @@ def test_serve_runs_submitted_launches_as_jobs_keeps_logs_and_cancels(
                 store.close()
             tag = launch_tag(record.id, LaunchFiles(record.work_dir).steps)
             assert len(kube_runs.jobs(tag)) == 1
+            following = wonderland.logs(sleeping.id, "main", follow=True)
+            assert next(following) == b"started\n"  # from the pod, while it runs
+            following.close()
             sleeping.cancel()
             assert sleeping.wait(timeout=60).status == "CANCELLED"
             kube_runs.wait_for("the cancelled launch's Jobs deleted",
