@@ -43,11 +43,10 @@ def micro_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def node_status(port: int, pods: int) -> dict:
-    cores = str(os.cpu_count() or 1)
-    memory = f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 1024}Ki"
+def node_status(args: argparse.Namespace) -> dict:
     disk = f"{shutil.disk_usage('/').total // 1024}Ki"
-    resources = {"cpu": cores, "memory": memory, "pods": str(pods), "ephemeral-storage": disk}
+    resources = {"cpu": args.cpu, "memory": args.memory, "pods": str(args.pods),
+                 "ephemeral-storage": disk}
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def condition(kind: str, status: str, reason: str, message: str) -> dict:
@@ -65,7 +64,7 @@ def node_status(port: int, pods: int) -> dict:
         ],
         "addresses": [{"type": "InternalIP", "address": "127.0.0.1"},
                       {"type": "Hostname", "address": "localhost"}],
-        "daemonEndpoints": {"kubeletEndpoint": {"Port": port}},
+        "daemonEndpoints": {"kubeletEndpoint": {"Port": args.port}},
         "nodeInfo": {
             "machineID": "", "systemUUID": "", "bootID": "", "kernelVersion": uname.release,
             "osImage": "wonderland test node (pods run as host processes)",
@@ -92,7 +91,7 @@ class NodeAgent:
     def register(self) -> None:
         labels = {"kubernetes.io/hostname": self.name, "kubernetes.io/os": "linux",
                   "kubernetes.io/arch": "amd64"}
-        status = node_status(self.args.port, self.args.pods)
+        status = node_status(self.args)
         self.kube.ensure("/api/v1/nodes", {"metadata": {"name": self.name, "labels": labels},
                                            "status": status})
         self.kube.patch(f"/api/v1/nodes/{self.name}/status", {"status": status})
@@ -120,7 +119,7 @@ class NodeAgent:
                 self.renew_lease()
                 if time.monotonic() - last_status >= STATUS_SECONDS:
                     self.kube.patch(f"/api/v1/nodes/{self.name}/status",
-                                    {"status": node_status(self.args.port, self.args.pods)})
+                                    {"status": node_status(self.args)})
                     last_status = time.monotonic()
             except Exception as exc:  # noqa: BLE001 - keep beating through API hiccups
                 log.warning("heartbeat failed: %s", exc)
@@ -228,6 +227,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--client-ca", required=True, help="CA of the API server's client cert")
     parser.add_argument("--apiserver", required=True, help="https://HOST:PORT, given to pods")
     parser.add_argument("--pods", type=int, default=110, help="pod capacity")
+    parser.add_argument("--cpu", default=str(os.cpu_count() or 1),
+                        help="CPU capacity (default: this machine's cores)")
+    parser.add_argument("--memory", help="memory capacity (default: this machine's memory)",
+                        default=f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES')}")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     agent = NodeAgent(args)

@@ -18,6 +18,9 @@
 #                                   .venv/bin/python if present, else python3)
 #   WONDERLAND_TEST_NAMESPACE       the engine's namespace (default wonderland)
 #   WONDERLAND_TEST_WORK_DIR        host folder behind the work-area PVC (default STATE_DIR/work)
+#   WONDERLAND_TESTCLUSTER_CPU      the node's CPU capacity, e.g. 16 to schedule more pods at
+#                                   once than there are cores (default: this machine's cores)
+#   WONDERLAND_TESTCLUSTER_MEMORY   the node's memory capacity, e.g. 64Gi (default: this machine's)
 
 set -euo pipefail
 
@@ -163,7 +166,8 @@ wait_for kube-scheduler 60 curl -sfk "https://127.0.0.1:$SCHED_PORT/healthz"
 run node-agent "$PYTHON" "$HERE/node_agent.py" --kubeconfig "$STATE/node.kubeconfig" \
   --node-name "$NODE_NAME" --state-dir "$STATE/node" --port "$KUBELET_PORT" \
   --tls-cert "$PKI/kubelet.crt" --tls-key "$PKI/kubelet.key" --client-ca "$PKI/ca.crt" \
-  --apiserver "$APISERVER_URL"
+  --apiserver "$APISERVER_URL" ${WONDERLAND_TESTCLUSTER_CPU:+--cpu "$WONDERLAND_TESTCLUSTER_CPU"} \
+  ${WONDERLAND_TESTCLUSTER_MEMORY:+--memory "$WONDERLAND_TESTCLUSTER_MEMORY"}
 
 "$PYTHON" "$HERE/bootstrap.py" --kubeconfig "$STATE/admin.kubeconfig" --namespace "$NAMESPACE" \
   --manifests "$REPO/infra/kubernetes" --work-dir "$WORK_DIR" --node-name "$NODE_NAME" \

@@ -3,8 +3,8 @@
 #
 # Usage: infra/testcluster/stop.sh [--clean] STATE_DIR
 # Sends SIGTERM to the processes named in STATE_DIR/pids/ (the node agent first, which kills
-# the pods' processes; etcd last), waits up to 10 s each, then SIGKILL. --clean also removes
-# STATE_DIR. Only processes start.sh recorded are signalled.
+# the pods' processes, then the control plane at once), waits up to 10 s, then SIGKILL.
+# --clean also removes STATE_DIR. Only processes start.sh recorded are signalled.
 
 set -euo pipefail
 
@@ -17,19 +17,28 @@ fi
 STATE="$1"
 [[ -d "$STATE" ]] || { echo "stop.sh: no such state dir: $STATE" >&2; exit 1; }
 
-for name in node-agent kube-scheduler kube-controller-manager kube-apiserver etcd; do
-  pidfile="$STATE/pids/$name.pid"
-  [[ -f "$pidfile" ]] || continue
-  pid="$(cat "$pidfile")"
-  if kill -TERM "$pid" 2>/dev/null; then
-    for _ in $(seq 100); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$pidfile"
-done
+# stop_all NAME...: SIGTERM to each, then wait (10 s at most) and SIGKILL what is left.
+stop_all() {
+  local name pids=()
+  for name in "$@"; do
+    [[ -f "$STATE/pids/$name.pid" ]] || continue
+    pids+=("$(cat "$STATE/pids/$name.pid")")
+    rm -f "$STATE/pids/$name.pid"
+  done
+  ((${#pids[@]})) || return 0
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  local pid alive
+  for _ in $(seq 100); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    ((alive)) || return 0
+    sleep 0.1
+  done
+  kill -KILL "${pids[@]}" 2>/dev/null || true
+}
+
+stop_all node-agent
+stop_all kube-scheduler kube-controller-manager kube-apiserver etcd
 
 if ((clean)); then
   rm -rf "$STATE"
