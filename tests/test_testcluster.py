@@ -1,7 +1,8 @@
 """The test control plane itself (infra/testcluster/), through the real API server: a Ready
 node, Jobs completed or failed by the Job controller from the exit codes the node agent
-reports, pod logs through the API, the work-area PVC at the same path as on the host, a Job's
-deadline stopping its process, and RBAC keeping the engine's ServiceAccount in its namespace.
+reports (OOMKilled over a memory limit), pod logs through the API, the work-area PVC at the same
+path as on the host, a Job's deadline stopping its process, and RBAC keeping the engine's
+ServiceAccount in its namespace.
 """
 
 from __future__ import annotations
@@ -95,6 +96,17 @@ def test_a_failing_job_fails_with_the_exit_code(kube_cluster: cluster.KubeCluste
     assert pod["status"]["phase"] == "Failed"
     terminated = pod["status"]["container_statuses"][0]["state"]["terminated"]
     assert (terminated["exit_code"], terminated["reason"]) == (3, "Error")
+
+
+def test_a_job_over_its_memory_limit_is_oomkilled(kube_cluster: cluster.KubeCluster,
+                                                  engine: client.ApiClient) -> None:
+    body = job("python3 -c 'x = b\"1\" * 300_000_000; import time; time.sleep(60)'")
+    body["spec"]["template"]["spec"]["containers"][0]["resources"] = {
+        "requests": {"memory": "50Mi"}, "limits": {"memory": "100Mi"}}
+    condition, [pod] = run_job(engine, kube_cluster.namespace, body)
+    assert condition == "Failed"
+    terminated = pod["status"]["container_statuses"][0]["state"]["terminated"]
+    assert (terminated["exit_code"], terminated["reason"]) == (137, "OOMKilled")
 
 
 def test_the_work_pvc_is_the_work_dir_at_the_same_path(kube_cluster: cluster.KubeCluster,

@@ -5,10 +5,11 @@ CreateContainerConfigError when the spec cannot be run) -> init containers one b
 containers, each in its own process group (Running, startedAt) -> Succeeded when every container
 exits 0, else Failed, with each container's terminated exitCode and reason (Completed / Error;
 128+N after signal N). restartPolicy OnFailure / Always restarts a container in place
-(restartCount). Pod `activeDeadlineSeconds` kills the pod and fails it with DeadlineExceeded.
+(restartCount). A container over its memory limit is killed and reported OOMKilled
+(`memory_limit`). Pod `activeDeadlineSeconds` kills the pod and fails it with DeadlineExceeded.
 Deleting the pod (the Job controller does, past a Job's deadline or on cancel) sends SIGTERM to
 the process groups, SIGKILL after the grace period, and then removes the pod with grace 0.
-Resource requests and limits and securityContext are recorded by the API, not enforced.
+Resource requests, CPU limits and securityContext are recorded by the API, not enforced.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 import pod_volumes
 from kube import Kube
 from kubernetes.client.exceptions import ApiException
+from memory_limit import group_rss, limit_of
 from pod_spec import (
     ContainerConfigError,
     container_argv,
@@ -38,6 +40,7 @@ log = logging.getLogger("node-agent")
 MESSAGE_TAIL_BYTES = 4096
 MAX_GRACE_SECONDS = 30
 CONFIG_RETRY_SECONDS = 2
+MEMORY_CHECK_SECONDS = 0.5
 
 
 def now() -> str:
@@ -68,6 +71,8 @@ class Container:
     terminated: dict | None = None
     last_state: dict = field(default_factory=dict)
     restart_count: int = 0
+    memory_limit: int | None = None
+    next_memory_check: float = 0.0
 
     @property
     def name(self) -> str:
@@ -113,15 +118,26 @@ class Container:
         if self.proc is None or self.terminated is not None:
             return True
         code = self.proc.poll()
+        reason = "Completed" if code == 0 else "Error"
         if code is None:
-            return False
+            if not self._over_memory_limit():
+                return False
+            self.kill_group(signal.SIGKILL)
+            code, reason = self.proc.wait(), "OOMKilled"
         self.kill_group(signal.SIGKILL)  # what the container leaves behind goes with it
         exit_code = code if code >= 0 else 128 - code
-        self.terminated = {"exitCode": exit_code, "reason": "Completed" if code == 0 else "Error",
+        self.terminated = {"exitCode": exit_code, "reason": reason,
                            "startedAt": self.started_at, "finishedAt": now()}
         if code != 0 and self.spec.get("terminationMessagePolicy") == "FallbackToLogsOnError":
             self.terminated["message"] = self.log_tail()
         return True
+
+    def _over_memory_limit(self) -> bool:
+        """Checked at most every MEMORY_CHECK_SECONDS (a /proc scan)."""
+        if self.memory_limit is None or time.monotonic() < self.next_memory_check:
+            return False
+        self.next_memory_check = time.monotonic() + MEMORY_CHECK_SECONDS
+        return group_rss(self.proc.pid) > self.memory_limit
 
     def log_tail(self) -> str:
         with open(self.log_path, "rb") as f:
@@ -152,7 +168,8 @@ class PodWorker(threading.Thread):
         self.dir = ctx.state_dir / "pods" / self.uid
 
         def containers(kind: str) -> list[Container]:
-            return [Container(c, self.dir / "logs" / f"{c['name']}.log", self.uid)
+            return [Container(c, self.dir / "logs" / f"{c['name']}.log", self.uid,
+                              memory_limit=limit_of(c))
                     for c in pod["spec"].get(kind) or []]
 
         self.init_containers = containers("initContainers")

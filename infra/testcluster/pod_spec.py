@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,9 +73,13 @@ def field_value(pod: dict, path: str) -> str:
 
 def container_env(pod: dict, container: dict, read_data: DataReader,
                   extra: dict[str, str]) -> dict[str, str]:
-    """The process environment: a few host variables (PATH, HOME, ...), `extra` (service
-    host and port, HOSTNAME), then the container's envFrom and env in order."""
+    """The process environment: a few host variables (PATH, with the agent's Python's bin
+    folder first, HOME, ...), `extra` (service host and port, HOSTNAME), then the container's
+    envFrom and env in order."""
     env = {k: os.environ[k] for k in HOST_VARIABLES if k in os.environ}
+    # The "image" is this host with the agent's Python environment: its tools come first.
+    env["PATH"] = os.pathsep.join(filter(None, [os.path.dirname(sys.executable),
+                                                env.get("PATH")]))
     env.update(extra)
     namespace = pod["metadata"]["namespace"]
     for source in container.get("envFrom") or []:
