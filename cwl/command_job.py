@@ -41,7 +41,6 @@ class PreparedCommand:
     argv: list[str]
     env: dict[str, str]
     cwd: str
-    stdin: str | None
     stdout: str | None
     stderr: str | None
     timelimit: int
@@ -104,6 +103,18 @@ class PreparedCommand:
                           exit_code)
 
     @property
+    def stdin(self) -> str | None:
+        """The file the tool reads on stdin (known once staged: literal files are written
+        then)."""
+        job = self.job
+        if job.stdin is None:
+            return None
+        found = job.pathmapper.reversemap(job.stdin)
+        if found is None:
+            raise WorkflowException(f"{job.stdin} missing from the path mapper")
+        return found[1]
+
+    @property
     def _context(self):
         return self._received["context"]
 
@@ -145,19 +156,12 @@ def _prepared(job: CommandLineJob, received: dict[str, Any]) -> PreparedCommand:
     if not argv:
         raise WorkflowException("the tool's command line is empty (no baseCommand, arguments "
                                 "or input bindings)")
-    stdin = None
-    if job.stdin is not None:
-        found = job.pathmapper.reversemap(job.stdin)
-        if found is None:
-            raise WorkflowException(f"{job.stdin} missing from the path mapper")
-        stdin = found[1]
     docker, _ = job.get_requirement("DockerRequirement")
     resources = job.builder.resources
     return PreparedCommand(
         argv=argv,
         env=dict(job.environment),
         cwd=job.outdir,
-        stdin=stdin,
         stdout=os.path.join(job.outdir, job.stdout) if job.stdout else None,
         stderr=os.path.join(job.outdir, job.stderr) if job.stderr else None,
         timelimit=int(job.timelimit or 0),

@@ -22,11 +22,13 @@ import re
 import time
 from typing import Any
 
+from cwl_utils.errors import WorkflowException
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
 from wonderland.cwl.command_job import PreparedCommand, prepare_command
+from wonderland.cwl.errors import one_line
 from wonderland.cwl.invocation import FAILED, ToolResult, ToolSettings
 from wonderland.engine.executors.base import Completion, Task
 from wonderland.engine.executors.kubernetes_client import (
@@ -128,12 +130,14 @@ class KubernetesExecutor:
         else what went wrong."""
         try:
             command.stage()
+            manifest = job_manifest(
+                command, name=name, launch=self._tag, key=task.key,
+                node_name=_SCATTER_INDEX.sub("", task.key), settings=self._k8s,
+            )
         except OSError as exc:
             return f"staging the inputs: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
-        manifest = job_manifest(
-            command, name=name, launch=self._tag, key=task.key,
-            node_name=_SCATTER_INDEX.sub("", task.key), settings=self._k8s,
-        )
+        except WorkflowException as exc:
+            return f"staging the inputs: {one_line(exc)}"
         try:
             response = self._batch.create_namespaced_job(
                 self._k8s.namespace, manifest, _preload_content=False, _request_timeout=60
