@@ -74,6 +74,11 @@ class KubeCluster:
         return Path(self.env["WONDERLAND_TEST_WORK_DIR"])
 
     @property
+    def etcd_url(self) -> str:
+        """The API server's etcd (plain HTTP on loopback), e.g. to compact it for a 410 Gone."""
+        return self.env["WONDERLAND_TESTCLUSTER_ETCD"]
+
+    @property
     def node_name(self) -> str:
         return self.env["WONDERLAND_TESTCLUSTER_NODE"]
 

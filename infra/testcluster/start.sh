@@ -10,7 +10,8 @@
 # Usage: infra/testcluster/start.sh [STATE_DIR]      (default: a new folder under $TMPDIR)
 # Prints STATE_DIR/env on stdout (source it, or point WONDERLAND_TESTCLUSTER_ENV at it):
 #   KUBECONFIG_ADMIN, KUBECONFIG_ENGINE, WONDERLAND_TEST_NAMESPACE, WONDERLAND_TEST_WORK_PVC,
-#   WONDERLAND_TEST_WORK_DIR, KUBE_APISERVER, WONDERLAND_TESTCLUSTER_STATE, ...
+#   WONDERLAND_TEST_WORK_DIR, KUBE_APISERVER, WONDERLAND_TESTCLUSTER_ETCD (plain HTTP, e.g. to
+#   compact it), WONDERLAND_TESTCLUSTER_STATE, ...
 # Stop it with infra/testcluster/stop.sh STATE_DIR. Logs are in STATE_DIR/logs/.
 # Environment:
 #   WONDERLAND_TESTCLUSTER_CACHE    where build.sh put bin/ (default ~/.cache/wonderland-testcluster)
@@ -178,6 +179,7 @@ alive_or_die node-agent
 {
   printf 'WONDERLAND_TESTCLUSTER_STATE=%q\n' "$STATE"
   printf 'KUBE_APISERVER=%q\n' "$APISERVER_URL"
+  printf 'WONDERLAND_TESTCLUSTER_ETCD=http://127.0.0.1:%s\n' "$ETCD_PORT"
   printf 'KUBECONFIG_ADMIN=%q\n' "$STATE/admin.kubeconfig"
   printf 'KUBECONFIG_ENGINE=%q\n' "$STATE/engine.kubeconfig"
   printf 'WONDERLAND_TEST_NAMESPACE=%q\n' "$NAMESPACE"
