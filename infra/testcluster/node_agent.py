@@ -10,8 +10,9 @@ a process in its own process group, env, workingDir, volumes mapped to host fold
 own rules. `log_server` serves `pods/log`.
 
 Images are recorded in the pod status but never pulled or run: a container's command runs on
-this host, with the host's files and the agent's user. Resource requests and limits,
-securityContext, probes and ports are not enforced. On SIGTERM or SIGINT every pod's process
+this host, with the host's files, as the agent's user (with --security-context: as the
+securityContext's runAsUser and groups). CPU requests and limits, probes and ports are not
+enforced; memory limits are (`memory_limit`). On SIGTERM or SIGINT every pod's process
 group is killed and the agent exits.
 """
 
@@ -82,7 +83,8 @@ class NodeAgent:
         self.kube = Kube(args.kubeconfig)
         host, _, port = args.apiserver.removeprefix("https://").partition(":")
         self.ctx = NodeContext(self.kube, Path(args.state_dir), host, port or "443",
-                               os.geteuid() == 0 and shutil.which("unshare") is not None)
+                               os.geteuid() == 0 and shutil.which("unshare") is not None,
+                               args.security_context)
         self.workers: dict[str, PodWorker] = {}
         self.stopping = threading.Event()
 
@@ -231,6 +233,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="CPU capacity (default: this machine's cores)")
     parser.add_argument("--memory", help="memory capacity (default: this machine's memory)",
                         default=f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES')}")
+    parser.add_argument("--security-context", action="store_true",
+                        help="run containers as their securityContext's runAsUser and groups")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     agent = NodeAgent(args)

@@ -9,7 +9,8 @@ exits 0, else Failed, with each container's terminated exitCode and reason (Comp
 (`memory_limit`). Pod `activeDeadlineSeconds` kills the pod and fails it with DeadlineExceeded.
 Deleting the pod (the Job controller does, past a Job's deadline or on cancel) sends SIGTERM to
 the process groups, SIGKILL after the grace period, and then removes the pod with grace 0.
-Resource requests, CPU limits and securityContext are recorded by the API, not enforced.
+With `NodeContext.security_context`, containers run as their securityContext's runAsUser and
+groups; otherwise as the agent's user. Resource requests and CPU limits are not enforced.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from pod_spec import (
     ContainerConfigError,
     container_argv,
     container_env,
+    container_identity,
     container_mounts,
     launch_command,
 )
@@ -56,6 +58,7 @@ class NodeContext:
     service_host: str
     service_port: str
     can_mount: bool
+    security_context: bool  # run as runAsUser/runAsGroup, refuse runAsNonRoot as root
 
 
 @dataclass
@@ -253,9 +256,10 @@ class PodWorker(threading.Thread):
             "KUBERNETES_SERVICE_HOST": self.ctx.service_host,
             "KUBERNETES_SERVICE_PORT": self.ctx.service_port,
         })
+        identity = container_identity(self.pod, c.spec) if self.ctx.security_context else []
         argv, cwd = launch_command(container_argv(c.spec, env),
                                    container_mounts(c.spec, volumes),
-                                   c.spec.get("workingDir") or "/", self.ctx.can_mount)
+                                   c.spec.get("workingDir") or "/", self.ctx.can_mount, identity)
         return argv, cwd, env
 
     def _read_data(self, kind: str, namespace: str, name: str, optional: bool) -> dict | None:

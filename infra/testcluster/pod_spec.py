@@ -135,12 +135,32 @@ def container_mounts(container: dict, volumes: dict[str, str]) -> list[Mount]:
     return mounts
 
 
+def container_identity(pod: dict, container: dict) -> list[str]:
+    """`setpriv` options that run the container as its securityContext says (the container's
+    over the pod's): runAsUser, runAsGroup (else group 0, an image's usual), supplementalGroups
+    and fsGroup. runAsNonRoot with no runAsUser or 0 is refused: there is no image USER."""
+    pod_context = pod["spec"].get("securityContext") or {}
+    context = {**pod_context, **(container.get("securityContext") or {})}
+    uid, gid = context.get("runAsUser"), context.get("runAsGroup")
+    if context.get("runAsNonRoot") and not uid:
+        raise ContainerConfigError(
+            f"container {container['name']}: runAsNonRoot, but it would run as root (no"
+            " runAsUser; the test node reads no USER from images)")
+    if uid is None:
+        return []
+    groups = [*pod_context.get("supplementalGroups", []), pod_context.get("fsGroup")]
+    groups = [str(g) for g in groups if g is not None]
+    return ["--reuid", str(uid), "--regid", str(gid or 0),
+            *(["--groups", ",".join(groups)] if groups else ["--clear-groups"])]
+
+
 def launch_command(argv: list[str], mounts: list[Mount], working_dir: str,
-                   can_mount: bool) -> tuple[list[str], str]:
+                   can_mount: bool, identity: list[str]) -> tuple[list[str], str]:
     """(argv, cwd) of the host process: the container's argv, wrapped by `unshare` and a shell
-    that bind-mounts the volumes when any is not already at its path. `setpriv --pdeathsig`
-    ends the process when the agent thread that started it dies."""
-    argv = ["setpriv", "--pdeathsig", "KILL", "--", *argv]
+    that bind-mounts the volumes when any is not already at its path. `setpriv` takes the
+    `identity` (container_identity) and ends the process when the agent thread that started it
+    dies (--pdeathsig)."""
+    argv = ["setpriv", "--pdeathsig", "KILL", *identity, "--", *argv]
     binds = [m for m in mounts if m.read_only or Path(m.host).resolve() != Path(m.target)]
     if not binds:
         os.makedirs(working_dir, exist_ok=True)

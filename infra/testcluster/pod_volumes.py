@@ -160,5 +160,7 @@ def prepare(kube: Kube, pod: dict, pod_dir: Path) -> dict[str, str]:
         except ApiException as exc:
             raise ContainerConfigError(f"volume {name}: {exc.status} {exc.reason}") from exc
         write_files(folder, files)
+        if "emptyDir" in volume:
+            folder.chmod(0o777)  # as a kubelet makes them, for any runAsUser
         paths[name] = str(folder)
     return paths

@@ -22,6 +22,8 @@
 #   WONDERLAND_TESTCLUSTER_CPU      the node's CPU capacity, e.g. 16 to schedule more pods at
 #                                   once than there are cores (default: this machine's cores)
 #   WONDERLAND_TESTCLUSTER_MEMORY   the node's memory capacity, e.g. 64Gi (default: this machine's)
+#   WONDERLAND_TESTCLUSTER_SECURITY_CONTEXT  when set (e.g. 1), containers run as their
+#                                   securityContext's runAsUser and groups (default: as root)
 
 set -euo pipefail
 
@@ -168,7 +170,8 @@ run node-agent "$PYTHON" "$HERE/node_agent.py" --kubeconfig "$STATE/node.kubecon
   --node-name "$NODE_NAME" --state-dir "$STATE/node" --port "$KUBELET_PORT" \
   --tls-cert "$PKI/kubelet.crt" --tls-key "$PKI/kubelet.key" --client-ca "$PKI/ca.crt" \
   --apiserver "$APISERVER_URL" ${WONDERLAND_TESTCLUSTER_CPU:+--cpu "$WONDERLAND_TESTCLUSTER_CPU"} \
-  ${WONDERLAND_TESTCLUSTER_MEMORY:+--memory "$WONDERLAND_TESTCLUSTER_MEMORY"}
+  ${WONDERLAND_TESTCLUSTER_MEMORY:+--memory "$WONDERLAND_TESTCLUSTER_MEMORY"} \
+  ${WONDERLAND_TESTCLUSTER_SECURITY_CONTEXT:+--security-context}
 
 "$PYTHON" "$HERE/bootstrap.py" --kubeconfig "$STATE/admin.kubeconfig" --namespace "$NAMESPACE" \
   --manifests "$REPO/infra/kubernetes" --work-dir "$WORK_DIR" --node-name "$NODE_NAME" \
