@@ -7,7 +7,8 @@ It registers a Ready Node (capacity: this machine's cores and memory, 110 pods; 
 relisting on 410 Gone). Each pod runs in a `pod_runner.PodWorker`: container command and args as
 a process in its own process group, env, workingDir, volumes mapped to host folders
 (`pod_volumes`), real status and exit codes, so the Job controller completes or fails Jobs by its
-own rules. `log_server` serves `pods/log`.
+own rules. `log_server` serves `pods/log`. Pods left Running by a previous agent (whose
+processes died with it) are failed with ContainerStatusUnknown.
 
 Images are recorded in the pod status but never pulled or run: a container's command runs on
 this host, with the host's files, as the agent's user (with --security-context: as the
@@ -32,7 +33,7 @@ from pathlib import Path
 import log_server
 from kube import Kube
 from kubernetes.client.exceptions import ApiException
-from pod_runner import NodeContext, PodWorker, remove_pod
+from pod_runner import NodeContext, PodWorker, remove_pod, report_lost
 
 log = logging.getLogger("node-agent")
 LEASE_SECONDS = 40
@@ -144,8 +145,10 @@ class NodeAgent:
                     remove_pod(self.kube, pod)  # nothing of it runs here
                 return
             if phase == "Running":
-                log.info("pod %s/%s: was running before this agent started; restarting it",
+                log.info("pod %s/%s: its processes ended with the previous agent",
                          meta["namespace"], meta["name"])
+                report_lost(self.kube, pod)
+                return
             worker = self.workers[uid] = PodWorker(self.ctx, pod)
             worker.start()
         elif meta.get("deletionTimestamp"):

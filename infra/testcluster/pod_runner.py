@@ -393,3 +393,25 @@ def remove_pod(kube: Kube, pod: dict) -> None:
         if exc.status not in (404, 409):
             log.warning("pod %s/%s: not deleted: %s %s", meta["namespace"], meta["name"],
                         exc.status, exc.reason)
+
+
+def report_lost(kube: Kube, pod: dict) -> None:
+    """Fail a pod that was running before this agent started: its processes died with the
+    previous agent, so its containers are reported as a kubelet reports containers it cannot
+    find (ContainerStatusUnknown, exit code 137)."""
+    meta = pod["metadata"]
+    lost = {"exitCode": 137, "reason": "ContainerStatusUnknown", "startedAt": None,
+            "finishedAt": now(),
+            "message": "The container could not be located when the node agent restarted"}
+    statuses = [{"name": c["name"], "image": c.get("image", ""), "imageID": "", "ready": False,
+                 "started": False, "restartCount": 0,
+                 "state": {"waiting": None, "running": None, "terminated": lost}}
+                for c in pod["spec"]["containers"]]
+    try:
+        kube.patch(f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}/status",
+                   {"metadata": {"uid": meta["uid"]},
+                    "status": {"phase": "Failed", "containerStatuses": statuses}})
+    except ApiException as exc:
+        if exc.status not in (404, 409):
+            log.warning("pod %s/%s: status not reported: %s %s", meta["namespace"],
+                        meta["name"], exc.status, exc.reason)
