@@ -61,6 +61,12 @@ for b in "${WANTED[@]}"; do
 done
 
 mkdir -p "$BIN_DIR" "$SRC_DIR"
+# One build at a time per cache (CI and a session may share it): wait for the other to finish.
+exec 9>"$CACHE_ROOT/build.lock"
+if ! flock -n 9; then
+  log "another build.sh holds $CACHE_ROOT/build.lock; waiting for it"
+  flock 9
+fi
 
 stamp_for() {
   if [[ "$1" == etcd ]]; then echo "etcd $ETCD_VERSION"; else echo "k8s.io/kubernetes $K8S_VERSION"; fi
