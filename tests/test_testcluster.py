@@ -1,8 +1,8 @@
 """The test control plane itself (infra/testcluster/), through the real API server: a Ready
 node, Jobs completed or failed by the Job controller from the exit codes the node agent
 reports (OOMKilled over a memory limit), pod logs through the API, the work-area PVC at the same
-path as on the host, a Job's deadline stopping its process, and RBAC keeping the engine's
-ServiceAccount in its namespace.
+path as on the host, a Job's deadline stopping its process, finished Jobs and pods collected,
+and RBAC keeping the engine's ServiceAccount in its namespace.
 """
 
 from __future__ import annotations
@@ -147,6 +147,20 @@ def test_a_job_past_its_deadline_is_stopped(kube_cluster: cluster.KubeCluster,
     assert time.monotonic() - started < 60
     pid = int(pid_file.read_text())
     wait_for("the job's process gone", lambda: not Path(f"/proc/{pid}").exists(), 40)
+
+
+def test_finished_jobs_and_their_pods_are_collected(kube_cluster: cluster.KubeCluster,
+                                                    engine: client.ApiClient) -> None:
+    """The TTL-after-finished controller deletes the Job, the garbage collector its pod."""
+    body = job("true", job={"ttlSecondsAfterFinished": 1})
+    name, ns = body["metadata"]["name"], kube_cluster.namespace
+    condition, _ = run_job(engine, ns, body)
+    assert condition == "Complete"
+    batch, core = client.BatchV1Api(engine), client.CoreV1Api(engine)
+    wait_for("job deleted", lambda: not batch.list_namespaced_job(
+        ns, field_selector=f"metadata.name={name}").items)
+    wait_for("its pod deleted", lambda: not core.list_namespaced_pod(
+        ns, label_selector=f"job-name={name}").items)
 
 
 def test_rbac_keeps_the_engine_in_its_namespace(kube_cluster: cluster.KubeCluster,
