@@ -89,6 +89,27 @@ def test_a_job_completes_and_its_log_is_readable(kube_cluster: cluster.KubeClust
     assert log == "hi\n"
 
 
+def test_a_followed_log_streams_until_the_container_ends(kube_cluster: cluster.KubeCluster,
+                                                         engine: client.ApiClient) -> None:
+    ns = kube_cluster.namespace
+    body = job("for i in 1 2 3; do echo line $$i; sleep 1; done")
+    name = body["metadata"]["name"]
+    client.BatchV1Api(engine).create_namespaced_job(ns, body)
+    core = client.CoreV1Api(engine)
+
+    def running_pod() -> str | None:
+        pods = core.list_namespaced_pod(ns, label_selector=f"job-name={name}").items
+        return next((p.metadata.name for p in pods if p.status.phase == "Running"), None)
+
+    pod = wait_for("the pod running", running_pod)
+    started = time.monotonic()
+    stream = core.read_namespaced_pod_log(pod, ns, follow=True, _preload_content=False)
+    assert stream.read().decode() == "line 1\nline 2\nline 3\n"
+    assert time.monotonic() - started > 1  # it waited for lines not written yet
+    tail = core.read_namespaced_pod_log(pod, ns, tail_lines=1)
+    assert tail == "line 3\n"
+
+
 def test_a_failing_job_fails_with_the_exit_code(kube_cluster: cluster.KubeCluster,
                                                 engine: client.ApiClient) -> None:
     condition, [pod] = run_job(engine, kube_cluster.namespace, job("echo oops >&2; exit 3"))
