@@ -130,6 +130,25 @@ def test_a_job_over_its_memory_limit_is_oomkilled(kube_cluster: cluster.KubeClus
     assert (terminated["exit_code"], terminated["reason"]) == (137, "OOMKilled")
 
 
+def test_an_invalid_image_name_keeps_the_pod_waiting(kube_cluster: cluster.KubeCluster,
+                                                     engine: client.ApiClient) -> None:
+    ns = kube_cluster.namespace
+    body = job("true")
+    body["spec"]["template"]["spec"]["containers"][0]["image"] = "Not/A:valid image"
+    name = body["metadata"]["name"]
+    batch, core = client.BatchV1Api(engine), client.CoreV1Api(engine)
+    batch.create_namespaced_job(ns, body)
+
+    def waiting_reason() -> str | None:
+        pods = core.list_namespaced_pod(ns, label_selector=f"job-name={name}").items
+        statuses = (pods[0].status.container_statuses or []) if pods else []
+        waiting = statuses[0].state.waiting if statuses else None
+        return waiting.reason if waiting and waiting.reason != "ContainerCreating" else None
+
+    assert wait_for("the pod waiting", waiting_reason) == "InvalidImageName"
+    batch.delete_namespaced_job(name, ns, propagation_policy="Background")
+
+
 def test_the_work_pvc_is_the_work_dir_at_the_same_path(kube_cluster: cluster.KubeCluster,
                                                        engine: client.ApiClient) -> None:
     work = kube_cluster.work_dir

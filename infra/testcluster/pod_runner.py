@@ -1,7 +1,8 @@
 """One pod bound to the test node, run as host processes by one thread (`PodWorker`).
 
 Lifecycle, as a kubelet reports it: Pending (containers waiting: ContainerCreating, or
-CreateContainerConfigError when the spec cannot be run) -> init containers one by one -> the
+CreateContainerConfigError when the spec cannot be run, InvalidImageName for an image that is
+not a valid reference) -> init containers one by one -> the
 containers, each in its own process group (Running, startedAt) -> Succeeded when every container
 exits 0, else Failed, with each container's terminated exitCode and reason (Completed / Error;
 128+N after signal N). restartPolicy OnFailure / Always restarts a container in place
@@ -31,6 +32,7 @@ from kubernetes.client.exceptions import ApiException
 from memory_limit import group_rss, limit_of
 from pod_spec import (
     ContainerConfigError,
+    check_image,
     container_argv,
     container_env,
     container_identity,
@@ -244,7 +246,7 @@ class PodWorker(threading.Thread):
                     reported = str(exc)
                     log.info("pod %s: %s", self.key, exc)
                     for c in self.init_containers + self.containers:
-                        c.waiting = ("CreateContainerConfigError", reported)
+                        c.waiting = (exc.reason, reported)
                     self._report()
             self._wake.wait(CONFIG_RETRY_SECONDS)
         return None
@@ -256,6 +258,7 @@ class PodWorker(threading.Thread):
             "KUBERNETES_SERVICE_HOST": self.ctx.service_host,
             "KUBERNETES_SERVICE_PORT": self.ctx.service_port,
         })
+        check_image(c.spec)
         identity = container_identity(self.pod, c.spec) if self.ctx.security_context else []
         argv, cwd = launch_command(container_argv(c.spec, env),
                                    container_mounts(c.spec, volumes),

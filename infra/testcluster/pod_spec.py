@@ -24,12 +24,28 @@ from pathlib import Path
 DataReader = Callable[[str, str, str, bool], dict[str, str] | None]
 
 _REFERENCE = re.compile(r"\$\$|\$\(([-._a-zA-Z][-._a-zA-Z0-9]*)\)")
+# The image reference grammar of github.com/distribution/reference.
+_ALNUM = r"[a-z0-9]+"
+_COMPONENT = rf"{_ALNUM}(?:(?:[_.]|__|-+){_ALNUM})*"
+_DOMAIN = (r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+           r"(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?")
+_IMAGE = re.compile(rf"(?:{_DOMAIN}/)?{_COMPONENT}(?:/{_COMPONENT})*"
+                    r"(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*"
+                    r":[0-9a-fA-F]{32,})?")
 _LABEL_OR_ANNOTATION = re.compile(r"metadata\.(labels|annotations)\['([^']*)'\]")
 HOST_VARIABLES = ("PATH", "HOME", "LANG", "TZ")
 
 
 class ContainerConfigError(Exception):
-    """The container cannot be started as specified (kubelet: CreateContainerConfigError)."""
+    """The container cannot be started as specified; `reason` is the kubelet's waiting reason."""
+
+    reason = "CreateContainerConfigError"
+
+
+class InvalidImageName(ContainerConfigError):
+    """The image is not a valid reference: a kubelet would not even try to pull it."""
+
+    reason = "InvalidImageName"
 
 
 @dataclass(frozen=True)
@@ -108,6 +124,14 @@ def container_env(pod: dict, container: dict, read_data: DataReader,
         else:
             raise ContainerConfigError(f"env {var['name']}: unsupported valueFrom {source}")
     return env
+
+
+def check_image(container: dict) -> None:
+    """Refuse an image name that is not a valid reference (the image is never pulled)."""
+    image = container.get("image", "")
+    if not _IMAGE.fullmatch(image):
+        raise InvalidImageName(f'Failed to apply default image tag "{image}": couldn\'t parse'
+                               f' image name "{image}": invalid reference format')
 
 
 def container_argv(container: dict, env: dict[str, str]) -> list[str]:
