@@ -88,6 +88,20 @@ class KubeCluster:
 
         return config.new_client_from_config(kubeconfig)
 
+    def answers(self) -> bool:
+        """Whether the API server answers (GET /version with the admin's credentials)."""
+        from kubernetes import client
+        from kubernetes.client.exceptions import ApiException
+        from urllib3.exceptions import HTTPError
+
+        api = self.api_client(self.admin_kubeconfig)
+        api.configuration.retries = 0
+        try:
+            client.VersionApi(api).get_code(_request_timeout=10)
+        except (ApiException, HTTPError):
+            return False
+        return True
+
     def host_folder_pvc(self, folder: Path, name: str) -> str:
         """A PVC `name` in `namespace` bound to a hostPath PV on `folder`: pods that mount it
         at `folder` see the host's folder (a work area of a test's own). Returns `name`."""
@@ -150,7 +164,11 @@ def kube_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeClust
     if env_file:
         if not Path(env_file).is_file():
             pytest.fail(f"{ENV_VARIABLE}={env_file}: no such file", pytrace=False)
-        yield KubeCluster.from_env_file(env_file)
+        running = KubeCluster.from_env_file(env_file)
+        if not running.answers():
+            pytest.fail(f"the test cluster of {ENV_VARIABLE}={env_file} does not answer at"
+                        f" {running.env['KUBE_APISERVER']}", pytrace=False)
+        yield running
         return
     if os.environ.get(SKIP_VARIABLE) == "1":
         pytest.skip(f"{SKIP_VARIABLE}=1: Kubernetes tests skipped")
