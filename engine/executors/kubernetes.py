@@ -1,14 +1,14 @@
 """Kubernetes executor: each step job runs as one batch/v1 Job.
 
-`submit` has cwltool prepare the tool's command (staged in the shared work area), and creates
-a Job under the step job's deterministic name; if a Job of that name exists already (an engine
-that restarted, or crashed between creating and recording), it is followed instead, never
-created twice. The Jobs and pods of the launch are followed by two list+watches of the
-namespace by the launch's label (`kubernetes_watch`), whose events reach `wait` through one
-queue: no thread or watch per job. `wait` turns finished Jobs into completions (cwltool
-collects the outputs from the work area) and gives up on pods that will not run. `cancel`
-deletes Jobs with their pods; `close` leaves running Jobs alone, to be followed again by the
-next engine that resumes the launch.
+`submit` has cwltool prepare the tool's command (staged in the shared work area), and has a Job
+created under the step job's deterministic name (`kubernetes_create`, a few creates in flight at
+once); if a Job of that name exists already (an engine that restarted, or crashed between
+creating and recording), it is followed instead, never created twice. The Jobs and pods of the
+launch are followed by two list+watches of the namespace by the launch's label
+(`kubernetes_watch`), whose events reach `wait` through one queue: no thread or watch per job.
+`wait` turns finished Jobs into completions (cwltool collects the outputs from the work area)
+and gives up on pods that will not run. `cancel` deletes Jobs with their pods; `close` leaves
+running Jobs alone, to be followed again by the next engine that resumes the launch.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from wonderland.engine.executors.kubernetes_client import (
     api_message,
     connect,
 )
+from wonderland.engine.executors.kubernetes_create import Created, JobCreator
 from wonderland.engine.executors.kubernetes_logs import keep_log, pod_log
 from wonderland.engine.executors.kubernetes_manifest import job_manifest
 from wonderland.engine.executors.kubernetes_names import job_name, launch_selector, launch_tag
@@ -60,6 +61,10 @@ class _Running:
     unschedulable_since: float | None = None
 
 
+class StagingFailed(Exception):
+    """A step job's inputs could not be staged: its failure, in one line."""
+
+
 class KubernetesExecutor:
     name = "kubernetes"
 
@@ -76,12 +81,13 @@ class KubernetesExecutor:
         self._api = connect(kubernetes.kubeconfig)
         self._batch = client.BatchV1Api(self._api)
         self._core = client.CoreV1Api(self._api)
-        self._events: queue.Queue[Relisted | Changed] = queue.Queue()
+        self._events: queue.Queue[Relisted | Changed | Created] = queue.Queue()
         self._jobs: dict[str, dict[str, Any]] = {}  # by Job name, as last seen
         self._pods: dict[str, dict[str, Any]] = {}  # by the pod's Job name, the newest pod
         self._running: dict[str, _Running] = {}  # by Job name
         self._unconfirmed: set[str] = set()  # created, not yet seen by the watch
         self._ready: list[Completion] = []
+        self._creator = JobCreator(self._batch, kubernetes.namespace, self._events.put)
         selector = launch_selector(self._tag)
         self._watches = [
             ResourceWatch("Job", self._batch.list_namespaced_job, kubernetes.namespace,
@@ -116,48 +122,30 @@ class KubernetesExecutor:
             return
         name = self.job_name(task.key, task.attempt)
         self._absorb(0)
-        if name not in self._jobs:
-            failure = self._create(name, task, prepared)
-            if failure:
-                self._ready.append(Completion(task.key, ToolResult(FAILED, None, message=failure)))
-                return
-        else:
+        if name in self._jobs:
             log.debug("following Job %s (created before)", name)
+        else:
+            try:
+                self._creator.create(name, self._staged(name, task, prepared))
+            except StagingFailed as exc:
+                self._ready.append(Completion(task.key, ToolResult(FAILED, None,
+                                                                   message=str(exc))))
+                return
         self._running[name] = _Running(task, prepared)
 
-    def _create(self, name: str, task: Task, command: PreparedCommand) -> str:
-        """Stage the inputs and create the Job (or find the one that exists): '' on success,
-        else what went wrong."""
+    def _staged(self, name: str, task: Task, command: PreparedCommand) -> dict[str, Any]:
+        """Stage the inputs; the Job that runs the command."""
         try:
             command.stage()
-            manifest = job_manifest(
+            return job_manifest(
                 command, name=name, launch=self._tag, key=task.key,
                 node_name=_SCATTER_INDEX.sub("", task.key), settings=self._k8s,
             )
         except OSError as exc:
-            return f"staging the inputs: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+            where = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+            raise StagingFailed(f"staging the inputs: {where}") from exc
         except WorkflowException as exc:
-            return f"staging the inputs: {one_line(exc)}"
-        try:
-            response = self._batch.create_namespaced_job(
-                self._k8s.namespace, manifest, _preload_content=False, _request_timeout=60
-            )
-            self._jobs.setdefault(name, json.loads(response.data))
-            self._unconfirmed.add(name)
-        except ApiException as exc:
-            if exc.status != 409:
-                return f"creating Job {name}: {exc.status} {api_message(exc)}"
-            log.debug("Job %s exists already: following it", name)
-            try:
-                response = self._batch.read_namespaced_job(
-                    name, self._k8s.namespace, _preload_content=False, _request_timeout=60
-                )
-            except ApiException as again:
-                return f"reading Job {name}: {again.status} {api_message(again)}"
-            self._jobs.setdefault(name, json.loads(response.data))
-        except HTTPError as exc:
-            return f"creating Job {name}: {exc}"
-        return ""
+            raise StagingFailed(f"staging the inputs: {one_line(exc)}") from exc
 
     # -- wait ---------------------------------------------------------------------------------
 
@@ -185,7 +173,16 @@ class KubernetesExecutor:
             except queue.Empty:
                 return
 
-    def _apply(self, event: Relisted | Changed) -> None:
+    def _apply(self, event: Relisted | Changed | Created) -> None:
+        if isinstance(event, Created):
+            if event.name not in self._running and event.job is not None:
+                self._delete(event.name)  # cancelled while it was being created
+            elif event.job is None:
+                self._failed(event.name, event.failure)
+            elif event.name not in self._jobs:  # not seen by the watch yet
+                self._jobs[event.name] = event.job
+                self._unconfirmed.add(event.name)
+            return
         if isinstance(event, Relisted):
             if event.kind == "Job":
                 listed = {item["metadata"]["name"]: item for item in event.items}
@@ -219,9 +216,12 @@ class KubernetesExecutor:
             self._pods[owner] = pod
 
     def _deleted(self, name: str) -> None:
+        self._failed(name, "the Job was deleted")
+
+    def _failed(self, name: str, why: str) -> None:
         running = self._running.pop(name, None)
         if running is not None:
-            self._ready.append(self._end(name, running, None, "the Job was deleted"))
+            self._ready.append(self._end(name, running, None, why))
 
     def _finished(self) -> list[Completion]:
         done = []
@@ -286,6 +286,7 @@ class KubernetesExecutor:
     def cancel_all(self) -> None:
         """Delete every Job of the launch, also those this engine did not start or follow."""
         self._running.clear()
+        self._creator.close()  # no create may land after the deletion
         try:
             self._batch.delete_collection_namespaced_job(
                 self._k8s.namespace, label_selector=launch_selector(self._tag),
@@ -306,6 +307,10 @@ class KubernetesExecutor:
             log.warning("deleting Job %s: %s", name, exc)
 
     def close(self) -> None:
+        """Stop following; Jobs that run go on (the next engine on the launch follows them),
+        but one created for a step cancelled meanwhile is deleted."""
+        self._creator.close()
+        self._absorb(0)
         for watch in self._watches:
             watch.stop()
         self._api.close()
