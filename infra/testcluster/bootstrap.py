@@ -1,9 +1,9 @@
 """What the engine needs in a fresh test cluster, made with the admin's kubeconfig.
 
 - the engine's namespace and its `wonderland` ServiceAccount;
-- the Role of `infra/kubernetes/` (every document of kind Role there, put in the namespace), or,
-  while that folder has none, a fallback Role with the verbs a Job executor uses; a RoleBinding
-  of the ServiceAccount to it;
+- the Role of `infra/kubernetes/` (every document of kind Role there, put in the namespace),
+  and a RoleBinding of the ServiceAccount to it: the engine gets exactly what the deployment
+  gives it;
 - a long-lived token Secret for the ServiceAccount (filled in by the controller-manager's token
   controller) and a kubeconfig that uses that token (`--engine-kubeconfig`);
 - the work area: a hostPath PersistentVolume on `--work-dir` and the PVC `wonderland-work` bound
@@ -26,20 +26,6 @@ from kubernetes.client.exceptions import ApiException
 
 SERVICE_ACCOUNT = "wonderland"
 WORK_PVC = "wonderland-work"
-FALLBACK_ROLE = {
-    "apiVersion": "rbac.authorization.k8s.io/v1",
-    "kind": "Role",
-    "metadata": {"name": "wonderland-engine"},
-    "rules": [
-        {"apiGroups": ["batch"], "resources": ["jobs"],
-         "verbs": ["create", "get", "list", "watch", "delete", "deletecollection", "patch"]},
-        {"apiGroups": [""], "resources": ["pods"],
-         "verbs": ["get", "list", "watch", "delete", "deletecollection"]},
-        {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
-        {"apiGroups": ["", "events.k8s.io"], "resources": ["events"],
-         "verbs": ["get", "list", "watch"]},
-    ],
-}
 
 
 def roles_from(manifests: Path) -> list[dict]:
@@ -80,7 +66,10 @@ def engine_access(kube: Kube, ns: str, manifests: Path) -> str:
     core = f"/api/v1/namespaces/{ns}"
     rbac = f"/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}"
     kube.ensure(f"{core}/serviceaccounts", {"metadata": {"name": SERVICE_ACCOUNT}})
-    for role in roles_from(manifests) or [FALLBACK_ROLE]:
+    roles = roles_from(manifests)
+    if not roles:
+        raise SystemExit(f"bootstrap: no Role in {manifests}/*.yaml for the engine")
+    for role in roles:
         role = {**role, "metadata": {**role["metadata"], "namespace": ns}}
         apply(kube, f"{rbac}/roles", role)
         apply(kube, f"{rbac}/rolebindings", {
