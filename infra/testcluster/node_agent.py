@@ -187,9 +187,9 @@ class NodeAgent:
                         resourceVersion=version, allowWatchBookmarks="true",
                         timeoutSeconds=300):
                     obj = event["object"]
-                    if event["type"] == "ERROR":
-                        if obj.get("code") == 410:
-                            version = None
+                    if event["type"] == "ERROR":  # 410 Gone, or worse: list again
+                        log.info("pod watch: %s; listing again", obj.get("message"))
+                        version = None
                         break
                     version = obj["metadata"]["resourceVersion"]
                     if event["type"] != "BOOKMARK":
