@@ -181,6 +181,32 @@ def test_success_codes_and_docker_requirement_are_the_tools(kube_runs: KubeRuns)
     assert found.spec.template.spec.containers[0].image == "alpine:3.20"
 
 
+def test_a_step_over_its_memory_limit_fails_as_out_of_memory(kube_runs: KubeRuns) -> None:
+    """`ramMax` is the pod's memory limit; a tool over it is OOMKilled and says so."""
+    document = kube_runs.write("hungry.cwl", {
+        "cwlVersion": "v1.2",
+        **tool(["python3", "-c", "import time; x = bytearray(400 * 2**20); time.sleep(30)"],
+               requirements={"ResourceRequirement": {"ramMin": 64, "ramMax": 128}})})
+    code, _, err = kube_runs.run([document])
+    assert code == 1
+    assert "out of memory (OOMKilled, exit code 137)" in err
+    (found,) = kube_runs.jobs(kube_runs.launch())
+    assert found.spec.template.spec.containers[0].resources.limits == {"memory": "128Mi"}
+
+
+def test_an_image_that_cannot_be_pulled_fails_its_step_at_once(kube_runs: KubeRuns) -> None:
+    document = kube_runs.write("no-image.cwl", {
+        "cwlVersion": "v1.2",
+        **tool(["true"], requirements={"DockerRequirement": {"dockerPull": "Not A/Valid::Name"}})})
+    started = time.monotonic()
+    code, _, err = kube_runs.run([document])
+    assert code == 1
+    assert "image Not A/Valid::Name cannot be pulled (InvalidImageName" in err
+    assert time.monotonic() - started < 60
+    kube_runs.wait_for("the stuck Job deleted", lambda: not kube_runs.jobs(kube_runs.launch()),
+                       timeout=30)
+
+
 def test_a_step_over_its_time_limit_is_stopped(kube_runs: KubeRuns) -> None:
     document = kube_runs.write("slow.cwl", {
         "cwlVersion": "v1.2",
@@ -293,16 +319,9 @@ def test_the_engine_needs_only_the_role_of_the_manifests(
     assert refused.value.status == 403
 
 
-def _etcd_endpoint(kube: cluster.KubeCluster) -> str:
-    """The etcd the cluster's API server uses (read from its command line)."""
-    pid = (kube.state_dir / "pids" / "kube-apiserver.pid").read_text().strip()
-    argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
-    return argv[argv.index("--etcd-servers") + 1].split(",")[0]
-
-
 def _compact_etcd(kube: cluster.KubeCluster, revision: str) -> None:
     request = urllib.request.Request(
-        f"{_etcd_endpoint(kube)}/v3/kv/compaction", method="POST",
+        f"{kube.env['WONDERLAND_TESTCLUSTER_ETCD']}/v3/kv/compaction", method="POST",
         data=json.dumps({"revision": revision, "physical": True}).encode())
     urllib.request.urlopen(request, timeout=10).read()
 

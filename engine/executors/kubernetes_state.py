@@ -14,7 +14,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-IMAGE_ERRORS = {"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"}
+# ErrImagePull alone is not final: the kubelet tries again (a registry's hiccup), and says
+# ImagePullBackOff when a retry failed too
+IMAGE_ERRORS = {"ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"}
 CONTAINER_ERRORS = {"CreateContainerConfigError", "CreateContainerError", "RunContainerError"}
 
 
