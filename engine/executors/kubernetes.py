@@ -137,6 +137,7 @@ class KubernetesExecutor:
         """Stage the inputs; the Job that runs the command."""
         try:
             command.stage()
+            self._hand_over(command)
             return job_manifest(
                 command, name=name, launch=self._tag, key=task.key,
                 node_name=_SCATTER_INDEX.sub("", task.key), settings=self._k8s,
@@ -146,6 +147,18 @@ class KubernetesExecutor:
             raise StagingFailed(f"staging the inputs: {where}") from exc
         except WorkflowException as exc:
             raise StagingFailed(f"staging the inputs: {one_line(exc)}") from exc
+
+    def _hand_over(self, command: PreparedCommand) -> None:
+        """An engine running as root gives the job's folders to the pod's non-root user (an
+        engine running as that user, as the server's Deployment does, owns them already)."""
+        if os.geteuid() != 0:
+            return
+        uid, gid = self._k8s.run_as_user, self._k8s.run_as_group
+        for top in (command.cwd, *command.scratch):
+            for folder, dirs, files in os.walk(top):
+                os.chown(folder, uid, gid)
+                for name in dirs + files:
+                    os.chown(os.path.join(folder, name), uid, gid, follow_symlinks=False)
 
     # -- wait ---------------------------------------------------------------------------------
 
