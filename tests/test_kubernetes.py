@@ -28,6 +28,7 @@ from wonderland.cwl.invocation import SUCCESS, ToolSettings
 from wonderland.db import LaunchStatus, Store
 from wonderland.engine.executors.base import Task
 from wonderland.engine.executors.kubernetes import KubernetesExecutor
+from wonderland.engine.executors.kubernetes_create import JobCreator
 from wonderland.engine.executors.kubernetes_names import LAUNCH_LABEL, launch_tag
 from wonderland.engine.executors.kubernetes_watch import Changed, Relisted, ResourceWatch
 from wonderland.engine.kubernetes_settings import KubernetesSettings
@@ -443,3 +444,29 @@ def test_serve_runs_submitted_launches_as_jobs_keeps_logs_and_cancels(
                                lambda: not kube_runs.jobs(tag), timeout=60)
     finally:
         server.stop()
+
+
+def test_creating_a_job_that_exists_follows_the_existing_one(
+    kube_cluster: cluster.KubeCluster,
+) -> None:
+    """The crash between creating a Job and recording it: the next create of the same name
+    gets 409 AlreadyExists and hands back the Job that exists (same uid), not a second one."""
+    batch = client.BatchV1Api(kube_cluster.api_client(kube_cluster.engine_kubeconfig))
+    answers: queue.Queue = queue.Queue()
+    creator = JobCreator(batch, kube_cluster.namespace, answers.put)
+    name = f"twice-{uuid.uuid4().hex[:8]}"
+    manifest = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {
+        "name": name, "labels": {LAUNCH_LABEL: "0-twice"}}, "spec": {
+        "suspend": True, "template": {"spec": {"restartPolicy": "Never", "containers": [
+            {"name": "step", "image": "x", "command": ["true"]}]}}}}
+    try:
+        creator.create(name, manifest)
+        first = answers.get(timeout=30)
+        creator.create(name, manifest)
+        second = answers.get(timeout=30)
+    finally:
+        creator.close()
+        batch.delete_namespaced_job(name, kube_cluster.namespace,
+                                    propagation_policy="Background")
+    assert first.failure == "" and second.failure == ""
+    assert second.job["metadata"]["uid"] == first.job["metadata"]["uid"]
