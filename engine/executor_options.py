@@ -31,10 +31,22 @@ def add_options(parser: argparse.ArgumentParser, positive_float) -> None:
                             "(default: %(default)s)")
 
 
+class ExecutorOptionError(Exception):
+    """An executor option that cannot work (a kubeconfig that cannot be loaded): one line."""
+
+
 def kubernetes_settings(args: argparse.Namespace, work_area: str) -> KubernetesSettings | None:
-    """The Kubernetes executor's settings, or None for the local executor."""
+    """The Kubernetes executor's settings, or None for the local executor; the cluster's
+    configuration is loaded once here, so that a bad one is refused before anything is
+    recorded."""
     if args.executor != "kubernetes":
         return None
+    from wonderland.engine.executors.kubernetes_client import KubernetesConfigError, connect
+
+    try:
+        connect(args.kubeconfig).close()
+    except KubernetesConfigError as exc:
+        raise ExecutorOptionError(str(exc)) from exc
     return KubernetesSettings(
         work_area=work_area,
         namespace=args.namespace,

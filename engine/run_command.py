@@ -19,7 +19,8 @@ from wonderland.cwl.invocation import ToolSettings
 from wonderland.db import LaunchStatus, Store, StoreError
 from wonderland.engine import paths, preparation
 from wonderland.engine.directories import Directories, DirectoryError, prepare_directories
-from wonderland.engine.executor_options import kubernetes_settings
+from wonderland.engine.executor_options import ExecutorOptionError, kubernetes_settings
+from wonderland.engine.kubernetes_settings import KubernetesSettings
 from wonderland.engine.launch_execution import Execution, Interrupted, execute
 from wonderland.engine.launch_records import take_over
 from wonderland.engine.logs import setup_logging
@@ -74,7 +75,8 @@ def _run(args) -> int:
         return 0
     try:
         dirs = prepare_directories(args)
-    except DirectoryError as exc:
+        kubernetes = kubernetes_settings(args, dirs.work_root)
+    except (DirectoryError, ExecutorOptionError) as exc:
         raise UserError(str(exc)) from exc
     context = preparation.runtime_context(
         loaded.input_basedir, debug=args.debug, eval_timeout=args.eval_timeout,
@@ -88,12 +90,13 @@ def _run(args) -> int:
     except StoreError as exc:
         raise UserError(str(exc)) from exc
     try:
-        return _launch(args, loaded, inputs, context, store, dirs)
+        return _launch(args, loaded, inputs, context, store, dirs, kubernetes)
     finally:
         store.close()
 
 
-def _launch(args, loaded, inputs, context, store: Store, dirs: Directories) -> int:
+def _launch(args, loaded, inputs, context, store: Store, dirs: Directories,
+            kubernetes: KubernetesSettings | None) -> int:
     document = json.dumps(loaded.sources(), sort_keys=True)
     document_sha = loading.canonical_digest(json.loads(document))
     job_order_sha = loading.canonical_digest(inputs)
@@ -140,7 +143,7 @@ def _launch(args, loaded, inputs, context, store: Store, dirs: Directories) -> i
         settings=settings, parallel=args.parallel, outdir=dirs.outdir,
         progress=Progress(enabled=None if not args.quiet else False),
         previous=previous, known_keys=known_keys, restart_attempts=args.restart_attempts,
-        kubernetes=kubernetes_settings(args, dirs.work_root),
+        kubernetes=kubernetes,
     ))
     shutil.rmtree(work_dir, ignore_errors=True)
     json.dump(final, sys.stdout, indent=4, ensure_ascii=False, default=str)

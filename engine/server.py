@@ -24,7 +24,7 @@ from wonderland.client.certificates import CaFiles, Caller, CertificateError, ch
 from wonderland.client.credentials import CredentialsError, server_credentials
 from wonderland.db import Store, StoreError
 from wonderland.engine import paths
-from wonderland.engine.executor_options import kubernetes_settings
+from wonderland.engine.executor_options import ExecutorOptionError, kubernetes_settings
 from wonderland.engine.kubernetes_settings import KubernetesSettings
 from wonderland.engine.launch_runner import RunnerSettings
 from wonderland.engine.launch_supervisor import Supervisor
@@ -174,6 +174,10 @@ def _serve(args: argparse.Namespace) -> int:
     else:
         credentials = _credentials(args)
     work_dir = os.path.abspath(args.work_dir or paths.default_work_dir())
+    try:
+        kubernetes = kubernetes_settings(args, work_dir)
+    except ExecutorOptionError as exc:
+        raise ServeError(str(exc)) from exc
     server = RunningServer(ServerSettings(
         db_url=args.db or paths.default_db_url(),
         work_dir=work_dir,
@@ -187,7 +191,7 @@ def _serve(args: argparse.Namespace) -> int:
         tmpdir_prefix=args.tmpdir_prefix,
         no_container=args.no_container,
         debug=args.debug,
-        kubernetes=kubernetes_settings(args, work_dir),
+        kubernetes=kubernetes,
     ))
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -470,3 +470,26 @@ def test_creating_a_job_that_exists_follows_the_existing_one(
                                     propagation_policy="Background")
     assert first.failure == "" and second.failure == ""
     assert second.job["metadata"]["uid"] == first.job["metadata"]["uid"]
+
+
+def test_a_kubeconfig_that_cannot_be_loaded_is_one_line_and_records_nothing(
+    sandbox: Sandbox, tmp_path: Path,
+) -> None:
+    missing = tmp_path / "missing.kubeconfig"
+    document = tmp_path / "true.cwl"
+    document.write_text(yaml.safe_dump({"cwlVersion": "v1.2", **tool(["true"])}))
+    code, _, err = sandbox.run(["--executor", "kubernetes", "--kubeconfig", missing, document])
+    assert code == 1
+    assert err.strip() == (
+        f"wonderland: {missing}: Invalid kube-config file. No configuration found.")
+    assert sandbox.launches() == []
+
+
+def test_a_namespace_the_engine_may_not_use_is_one_line(kube_runs: KubeRuns) -> None:
+    document = kube_runs.write("true.cwl", {"cwlVersion": "v1.2", **tool(["true"])})
+    started = time.monotonic()
+    code, _, err = kube_runs.run([document], "--namespace", "kube-system")
+    assert code == 1 and time.monotonic() - started < 20
+    (line,) = err.strip().splitlines()
+    assert "cannot list Jobs in namespace 'kube-system'" in line and "403" in line
+    assert kube_runs.sandbox.launches()[0].status == LaunchStatus.FAILED

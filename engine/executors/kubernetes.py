@@ -75,7 +75,6 @@ class KubernetesExecutor:
         self._tools = tools
         self._settings = settings
         self._k8s = kubernetes
-        self._launch_id = launch_id
         self._tag = launch_tag(launch_id, settings.work_dir)
         self._log_dir = log_dir
         self._api = connect(kubernetes.kubeconfig)
@@ -96,12 +95,13 @@ class KubernetesExecutor:
                           selector, self._events.put).start(),
         ]
         for watch in self._watches:
-            if not watch.listed.wait(LIST_TIMEOUT):
+            watch.answered.wait(LIST_TIMEOUT)
+            if not watch.listed.is_set():
                 self.close()
                 why = f": {watch.last_error}" if watch.last_error else ""
                 raise KubernetesConfigError(
                     f"cannot list {watch.kind}s in namespace {kubernetes.namespace!r} at "
-                    f"{self._api.configuration.host} within {LIST_TIMEOUT:g} s{why}"
+                    f"{self._api.configuration.host}{why or f' within {LIST_TIMEOUT:g} s'}"
                 )
         self._absorb(0)
 

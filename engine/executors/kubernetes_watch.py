@@ -68,6 +68,8 @@ class ResourceWatch:
         self.relists = 0
         self.last_error = ""
         self.listed = threading.Event()
+        # set once listed, or refused outright (401, 403, 404: retrying will not help soon)
+        self.answered = threading.Event()
         self._stopping = threading.Event()
         self._response: Any = None
         self._thread = threading.Thread(target=self._run, name=f"watch-{kind}", daemon=True)
@@ -93,6 +95,7 @@ class ResourceWatch:
                 if self.resource_version is None:
                     self._list()
                 self.listed.set()
+                self.answered.set()
                 self._watch()
                 failures = 0
             except _Gone:
@@ -108,7 +111,11 @@ class ResourceWatch:
                 delay = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
                 failures += 1
                 self.last_error = _reason(exc)
-                log.warning("watch of %s: %s; again in %ss", self.kind, self.last_error, delay)
+                if isinstance(exc, ApiException) and exc.status in (401, 403, 404):
+                    self.answered.set()
+                # before the first list, whoever waits for it reports the failure
+                log.log(logging.WARNING if self.listed.is_set() else logging.DEBUG,
+                        "watch of %s: %s; again in %ss", self.kind, self.last_error, delay)
                 self._stopping.wait(delay)
 
     def _list(self) -> None:
