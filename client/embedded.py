@@ -1,6 +1,7 @@
 """The engine in-process, behind the same API as a server: `Client.embedded()` starts the real
 server (`wonderland.engine.server`) on a Unix socket in a private folder, without TLS (only this
-user can reach the socket), with the user's state database and work area by default."""
+user can reach the socket), with the user's state database and work area by default; and where
+those defaults are, for the client's own records (`wonderland.client.hpo` keeps studies there)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,20 @@ class EmbeddedEngine:
     def stop(self) -> None:
         self._server.stop(grace=1.0)
         shutil.rmtree(self._folder, ignore_errors=True)
+
+
+def default_db_url() -> str:
+    """The embedded engine's database when none is given."""
+    from wonderland.engine import paths
+
+    return paths.default_db_url()
+
+
+def data_dir() -> str:
+    """The user's Wonderland folder (WONDERLAND_HOME, or the platform's data directory)."""
+    from wonderland.engine import paths
+
+    return paths.data_dir()
 
 
 def _user() -> str:

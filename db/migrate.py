@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from wonderland.db.schema import metadata
 
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
 
 

@@ -3,7 +3,10 @@
 `pipeline_launch` and `kubernetes_job` keep the original system's names and columns; the
 columns after those are what the engine needs. `kubernetes_job` holds every step job, local
 ones too: its `executor` column says which backend ran it. `launch_label` holds a launch's
-labels (Kubernetes-sized keys and values), for listing launches by label.
+labels (Kubernetes-sized keys and values), for listing launches by label. `study` and
+`study_trial` hold hyperparameter studies and their trials (`wonderland.client.hpo`): a trial's
+`launch_id` names a launch of the engine that ran it, which may be another database's (a
+server's), so it is no foreign key.
 """
 
 from __future__ import annotations
@@ -83,4 +86,33 @@ launch_label = sa.Table(
     sa.Column("key", sa.String(63), primary_key=True),
     sa.Column("value", sa.String(255), nullable=False),
     sa.Index("ix_launch_label_key_value", "key", "value"),
+)
+
+study = sa.Table(
+    "study",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("settings", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("owner", sa.String(200), nullable=False, server_default=""),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("name", name="uq_study_name"),
+)
+
+study_trial = sa.Table(
+    "study_trial",
+    metadata,
+    sa.Column("study_id", Id, sa.ForeignKey("study.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("params", sa.Text, nullable=False),
+    sa.Column("point", sa.Text, nullable=False),
+    sa.Column("launch_id", sa.BigInteger, nullable=True),
+    sa.Column("value", sa.Float, nullable=True),
+    sa.Column("metrics", sa.Text, nullable=True),
+    sa.Column("error", sa.Text, nullable=False, server_default=""),
+    sa.Column("started_at", sa.DateTime, nullable=True),
+    sa.Column("finished_at", sa.DateTime, nullable=True),
 )

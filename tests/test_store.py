@@ -69,7 +69,8 @@ def test_opening_an_empty_database_migrates_it_to_head(db_url: str) -> None:
     try:
         assert migrate.current_revision(store.engine) == migrate.HEAD_REVISION
         tables = set(sa.inspect(store.engine).get_table_names())
-        assert tables == {"pipeline_launch", "kubernetes_job", "launch_label", "alembic_version"}
+        assert tables == {"pipeline_launch", "kubernetes_job", "launch_label", "study",
+                          "study_trial", "alembic_version"}
     finally:
         store.close()
 

@@ -5,7 +5,7 @@ log line). The same code runs on an embedded engine and on a server.
 
 `open_launcher` checks the model and the data before anything runs, makes the study's scratch
 folder (the template copy, the data written as CSV, downloaded metrics), and starts an embedded
-engine when no client is given; it removes the folder and stops that engine at the end."""
+engine when no client is given (on `db`); it removes the folder and stops that engine at the end."""
 
 from __future__ import annotations
 
@@ -68,6 +68,7 @@ class TrialLauncher:
                  model: str, folds: int, seed: int) -> None:
         self.client = client
         self.study = study
+        self.data = data
         self._folder = folder
         self._workflow = write_template(folder)
         self._inputs = {"data": {"class": "File", "path": data}, "target": target,
@@ -80,6 +81,12 @@ class TrialLauncher:
             name=f"{self.study}-trial-{number}",
             labels={"study": self.study, "trial": str(number)}, progress=False)
         return launch.id
+
+    def find(self, number: int) -> int | None:
+        """The newest launch of trial `number` (one a dead client submitted before it could
+        record the launch id), or None."""
+        found = self.client.list(labels={"study": self.study, "trial": str(number)}, limit=1)
+        return found[0].id if found else None
 
     def poll(self, launch_ids: list[int]) -> list[Outcome]:
         """The outcomes of those of `launch_ids` that have ended."""
@@ -145,7 +152,7 @@ def _trainer_on_path() -> None:
 @contextlib.contextmanager
 def open_launcher(*, model: str, data: Any, target: str, folds: int, seed: int,
                   client: Client | None, study_name: str | None, parallel: int,
-                  ) -> Iterator[TrialLauncher]:
+                  db: str | None = None) -> Iterator[TrialLauncher]:
     """A TrialLauncher for one study, with everything checked first."""
     check_model(model)
     if folds < 2:
@@ -157,7 +164,8 @@ def open_launcher(*, model: str, data: Any, target: str, folds: int, seed: int,
         with contextlib.ExitStack() as stack:
             if client is None:
                 _trainer_on_path()
-                client = stack.enter_context(Client.embedded(max_launches=max(4, parallel)))
+                client = stack.enter_context(
+                    Client.embedded(db=db, max_launches=max(4, parallel)))
             yield TrialLauncher(client, folder, study=study, data=csv, target=target,
                                 model=model, folds=folds, seed=seed)
     finally:

@@ -1,8 +1,12 @@
 """One adapter per optimizer library behind the same ask/tell shape, each minimizing a loss:
 
     optimizer = make_optimizer("tpe", space, seed=0, parallel=2)
-    key, params = optimizer.ask()       # several may be in flight at once
-    optimizer.tell(key, loss)           # or optimizer.fail(key): not a score
+    key, params, point = optimizer.ask()   # several may be in flight at once
+    optimizer.tell(key, loss)              # or optimizer.fail(key): not a score
+    key = optimizer.adopt(point)           # a point asked before (a resumed study), in flight
+
+`point` is the library's own form of the parameters, plain JSON, so that a stored study can be
+given back to a fresh optimizer: hyperopt's `misc.vals`, scikit-optimize's list, Optuna's params.
 
 - hyperopt ("tpe", "random"): trial documents made by the algorithm's suggest function with
   `new_trial_ids`, as hyperopt's own asynchronous Trials classes get them; points in flight are
@@ -30,8 +34,12 @@ Params = dict[str, Any]
 
 
 class Optimizer(Protocol):
-    def ask(self) -> tuple[int, Params]:
-        """A new point to try, under a key for `tell` or `fail`."""
+    def ask(self) -> tuple[int, Params, Any]:
+        """A new point to try, under a key for `tell` or `fail`: its parameters and the point
+        in the library's own (JSON) form."""
+
+    def adopt(self, point: Any) -> int:
+        """A point asked before (by an earlier optimizer of the same study), now in flight."""
 
     def tell(self, key: int, loss: float) -> None:
         """The loss of the point asked under `key`."""
@@ -55,20 +63,34 @@ class HyperoptOptimizer:
         self._suggest = suggest
         self._rng = np.random.default_rng(seed)
 
-    def ask(self) -> tuple[int, Params]:
-        from hyperopt import JOB_STATE_RUNNING, space_eval
+    def ask(self) -> tuple[int, Params, Any]:
+        from hyperopt import space_eval
         from hyperopt.base import spec_from_misc
 
         new_ids = self._trials.new_trial_ids(1)
         self._trials.refresh()
-        docs = self._suggest(new_ids, self._domain, self._trials,
-                             self._rng.integers(2**31 - 1))
-        for doc in docs:
-            doc["state"] = JOB_STATE_RUNNING
-        self._trials.insert_trial_docs(docs)
+        [doc] = self._suggest(new_ids, self._domain, self._trials,
+                              self._rng.integers(2**31 - 1))
+        self._insert_running(doc)
+        params = space_eval(self._expression, spec_from_misc(doc["misc"]))
+        point = {label: [plain(v) for v in values] for label, values in doc["misc"]["vals"].items()}
+        return new_ids[0], {name: plain(value) for name, value in params.items()}, point
+
+    def adopt(self, point: Any) -> int:
+        [tid] = self._trials.new_trial_ids(1)
+        misc = {"tid": tid, "cmd": self._domain.cmd, "workdir": self._domain.workdir,
+                "idxs": {label: [tid] if values else [] for label, values in point.items()},
+                "vals": point}
+        [doc] = self._trials.new_trial_docs([tid], [None], [self._domain.new_result()], [misc])
+        self._insert_running(doc)
+        return tid
+
+    def _insert_running(self, doc: dict[str, Any]) -> None:
+        from hyperopt import JOB_STATE_RUNNING
+
+        doc["state"] = JOB_STATE_RUNNING
+        self._trials.insert_trial_docs([doc])
         self._trials.refresh()
-        params = space_eval(self._expression, spec_from_misc(docs[0]["misc"]))
-        return new_ids[0], {name: plain(value) for name, value in params.items()}
 
     def tell(self, key: int, loss: float) -> None:
         from hyperopt import STATUS_OK
@@ -101,7 +123,7 @@ class SkoptOptimizer:
         self._pending: dict[int, list[Any]] = {}
         self._next_key = 0
 
-    def ask(self) -> tuple[int, Params]:
+    def ask(self) -> tuple[int, Params, Any]:
         asked_of = self._optimizer
         if self._pending and self._optimizer.yi:
             asked_of = self._optimizer.copy(random_state=int(self._rng.integers(2**31 - 1)))
@@ -109,10 +131,14 @@ class SkoptOptimizer:
             asked_of.tell(list(self._pending.values()), [liar] * len(self._pending))
         with warnings.catch_warnings():  # "The objective has been evaluated at point ..."
             warnings.simplefilter("ignore", UserWarning)
-            point = asked_of.ask()
+            point = [plain(value) for value in asked_of.ask()]
+        key = self.adopt(point)
+        return key, dict(zip(self._names, point, strict=True)), point
+
+    def adopt(self, point: Any) -> int:
         key, self._next_key = self._next_key, self._next_key + 1
-        self._pending[key] = point
-        return key, {name: plain(value) for name, value in zip(self._names, point, strict=True)}
+        self._pending[key] = list(point)
+        return key
 
     def tell(self, key: int, loss: float) -> None:
         self._optimizer.tell(self._pending.pop(key), loss)
@@ -130,12 +156,19 @@ class OptunaOptimizer:
         self._study = optuna.create_study(direction="minimize", sampler=sampler)
         self._trials: dict[int, Any] = {}
 
-    def ask(self) -> tuple[int, Params]:
+    def ask(self) -> tuple[int, Params, Any]:
         with warnings.catch_warnings():  # experimental features and independent sampling
             warnings.simplefilter("ignore")
             trial = self._study.ask(self._distributions)
         self._trials[trial.number] = trial
-        return trial.number, {name: plain(value) for name, value in trial.params.items()}
+        params = {name: plain(value) for name, value in trial.params.items()}
+        return trial.number, params, params
+
+    def adopt(self, point: Any) -> int:
+        """The point is enqueued, so that the next trial asked is fixed to it."""
+        self._study.enqueue_trial(point)
+        key, _params, _point = self.ask()
+        return key
 
     def tell(self, key: int, loss: float) -> None:
         self._study.tell(self._trials.pop(key), loss)
@@ -149,11 +182,17 @@ class OptunaOptimizer:
 ALGOS = ("tpe", "random", "gp", "forest", "optuna-tpe", "optuna-random", "optuna-cmaes")
 
 
-def make_optimizer(algo: str, space: SearchSpace, *, seed: int, parallel: int) -> Optimizer:
-    """The adapter for `algo` on `space`; OptimizeError for an unknown algo or a space the
-    library cannot take."""
+def check_algo(algo: str, space: SearchSpace) -> None:
+    """OptimizeError for an unknown algo or a space its library cannot take."""
     if algo not in ALGOS:
         raise OptimizeError(f"algo: unknown algorithm {algo!r}; use {', '.join(ALGOS)}")
+    if algo not in ("tpe", "random"):
+        space.plain(algo)
+
+
+def make_optimizer(algo: str, space: SearchSpace, *, seed: int, parallel: int) -> Optimizer:
+    """The adapter for `algo` on `space` (checked by `check_algo` first)."""
+    check_algo(algo, space)
     if algo in ("tpe", "random"):
         from hyperopt import rand, tpe
 

@@ -79,18 +79,25 @@ class SearchSpace:
     def is_hyperopt(self) -> bool:
         return self.expression is not None
 
+    def describe(self) -> Any:
+        """The space as plain JSON, to tell whether a stored study searched the same one."""
+        if self.is_hyperopt:
+            return str(pyll.as_apply(self.expression))
+        return [{"name": d.name, "type": d.kind, "low": d.low, "high": d.high, "log": d.log,
+                 "choices": list(d.choices)} for d in self.dimensions]
+
     def hyperopt(self) -> Any:
         if self.is_hyperopt:
             return self.expression
         return {d.name: d.hyperopt() for d in self.dimensions}
 
     def skopt(self, algo: str) -> list[Any]:
-        return [d.skopt() for d in self._plain(algo)]
+        return [d.skopt() for d in self.plain(algo)]
 
     def optuna(self, algo: str) -> dict[str, Any]:
-        return {d.name: d.optuna() for d in self._plain(algo)}
+        return {d.name: d.optuna() for d in self.plain(algo)}
 
-    def _plain(self, algo: str) -> tuple[Dimension, ...]:
+    def plain(self, algo: str) -> tuple[Dimension, ...]:
         if self.is_hyperopt:
             raise OptimizeError(f"algo {algo!r} needs a plain search space (a dict of "
                                 "{'type': ...} entries); hp.* expressions work only with "
