@@ -10,6 +10,7 @@ import sys
 from wonderland.engine import (
     client_commands,
     executor_options,
+    optimize_command,
     paths,
     security_commands,
     serve_command,
@@ -120,6 +121,7 @@ def parser() -> argparse.ArgumentParser:
     serve_command.add_parser(sub, _positive_int, _positive_float)
     security_commands.add_parsers(sub)
     client_commands.add_parsers(sub, _positive_int, _non_negative_int)
+    optimize_command.add_parser(sub, _positive_int, _positive_float)
     return top
 
 
@@ -133,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve_command.run(args)
     if args.command in security_commands.COMMANDS:
         return security_commands.run(args)
+    if args.command == "optimize":
+        return optimize_command.run(args)
     if args.command in client_commands.COMMANDS:
         return client_commands.run(args)
     if args.command == "db":
