@@ -41,7 +41,10 @@ RUN_TIMEOUT = 240
 
 def tool(base_command: list[str], *, inputs: dict | None = None, outputs: dict | None = None,
          **fields: Any) -> dict:
-    return {"class": "CommandLineTool", "baseCommand": base_command,
+    """A CommandLineTool that asks for a tenth of a core (the test node has this machine's
+    cores, which the tests running at once share), unless its requirements say otherwise."""
+    hints = {"ResourceRequirement": {"coresMin": 0.1, "ramMin": 64}}
+    return {"class": "CommandLineTool", "baseCommand": base_command, "hints": hints,
             "inputs": inputs or {}, "outputs": outputs or {}, **fields}
 
 
