@@ -325,7 +325,7 @@ def test_the_engine_needs_only_the_role_of_the_manifests(
 
 def _compact_etcd(kube: cluster.KubeCluster, revision: str) -> None:
     request = urllib.request.Request(
-        f"{kube.env['WONDERLAND_TESTCLUSTER_ETCD']}/v3/kv/compaction", method="POST",
+        f"{kube.etcd_url}/v3/kv/compaction", method="POST",
         data=json.dumps({"revision": revision, "physical": True}).encode())
     urllib.request.urlopen(request, timeout=10).read()
 
