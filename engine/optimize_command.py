@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from typing import Any
 
@@ -99,8 +100,9 @@ class _ProgressBar:
     def __init__(self, total: int, shown: bool) -> None:
         from tqdm import tqdm
 
+        size = shutil.get_terminal_size()  # 80x24 when the terminal says 0x0; tqdm would
         self._bar = tqdm(total=total, unit="trial", file=sys.stderr, disable=not shown,
-                         dynamic_ncols=True)
+                         ncols=size.columns, nrows=size.lines)  # then hide the bar
 
     def update(self, result: Any) -> None:
         best = result.best_value
