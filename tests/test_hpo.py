@@ -20,6 +20,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -31,6 +32,8 @@ from wonderland.client.hpo import (
     OptimizeError,
     StudyError,
     TrialState,
+    WonderlandTrials,
+    objective,
     optimize,
     parse_space,
 )
@@ -251,3 +254,22 @@ def test_a_study_on_a_server_over_mutual_tls_gets_the_same_trials_as_embedded(
     assert json.loads(remote.trials.drop(columns=["launch_id", "started", "finished",
                                                   "seconds"]).to_json()) == json.loads(
         local.trials.drop(columns=["launch_id", "started", "finished", "seconds"]).to_json())
+
+
+def test_hyperopt_fmin_runs_its_trials_through_wonderland(data: str, tmp_path: Path) -> None:
+    from hyperopt import fmin, hp, tpe
+
+    trials = WonderlandTrials(model="logistic_regression", data=data, parallel=2,
+                              db=db_url(tmp_path))
+    best = fmin(fn=objective("roc_auc"), space={"C": hp.loguniform("C", -4, 2)},
+                algo=tpe.suggest, max_evals=3, trials=trials, show_progressbar=False,
+                rstate=np.random.default_rng(0))
+    result = trials.result()
+    assert len(trials.trials) == 3 and len(result.complete) == 3
+    assert best["C"] == pytest.approx(result.best_params["C"])
+    assert trials.best_trial["result"]["loss"] == -result.best_value
+
+    with pytest.raises(OptimizeError, match="fn must be wonderland.client.hpo.objective"):
+        fmin(fn=lambda params: 0.0, space={"C": hp.uniform("C", 0, 1)}, algo=tpe.suggest,
+             max_evals=1, trials=WonderlandTrials(model="logistic_regression", data=data),
+             show_progressbar=False)

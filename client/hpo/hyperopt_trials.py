@@ -10,6 +10,8 @@ waiting at once), and a dispatcher thread launches them, up to `parallel` RUNNIN
 each result back — DONE with STATUS_OK and the loss, or DONE with STATUS_FAIL for a failed
 launch, which TPE leaves out. `fn` is not a Python function but an `Objective`: the trainer's
 metric to optimize. More than `max_failed` failed trials cancel the rest and raise StudyError.
+The trials live in this Trials object, as hyperopt's do, not in the study tables: a study that
+resumes after its client died is `optimize(..., study_name=...)`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 import hyperopt
 from hyperopt import base
+from hyperopt.utils import coarse_utcnow
 
 from wonderland.client.client import Client
 from wonderland.client.hpo.errors import OptimizeError
@@ -39,11 +42,11 @@ class WonderlandTrials(hyperopt.Trials):
     def __init__(self, *, model: str, data: Any, target: str = "target", folds: int = 3,
                  seed: int = 0, parallel: int = 1, max_failed: int = 3,
                  client: Client | None = None, study_name: str | None = None,
-                 exp_key: str | None = None) -> None:
+                 db: str | None = None, exp_key: str | None = None) -> None:
         super().__init__(exp_key=exp_key)
         self._setup = {"model": model, "data": data, "target": target, "folds": folds,
                        "seed": seed, "client": client, "study_name": study_name,
-                       "parallel": parallel}
+                       "parallel": parallel, "db": db}
         self.parallel = parallel
         self.max_failed = max_failed
         self.records: list[TrialRecord] = []
@@ -128,7 +131,7 @@ class _Dispatcher(threading.Thread):
             record = TrialRecord(doc["tid"], params, self._launcher.submit(doc["tid"], params))
             self._trials.records.append(record)
             self._flying[record.launch_id] = (doc, record)
-            doc["book_time"] = doc["refresh_time"] = base.coarse_utcnow()
+            doc["book_time"] = doc["refresh_time"] = coarse_utcnow()
             doc["state"] = base.JOB_STATE_RUNNING
 
     def _follow(self) -> None:
@@ -142,7 +145,7 @@ class _Dispatcher(threading.Thread):
                 doc["result"] = {"status": hyperopt.STATUS_OK,
                                  "loss": self._goal.loss(record.value),
                                  "metrics": record.metrics, "launch_id": record.launch_id}
-            doc["refresh_time"] = base.coarse_utcnow()
+            doc["refresh_time"] = coarse_utcnow()
             doc["state"] = base.JOB_STATE_DONE
 
     def _cancel_new(self) -> None:
