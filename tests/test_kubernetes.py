@@ -496,3 +496,41 @@ def test_a_namespace_the_engine_may_not_use_is_one_line(kube_runs: KubeRuns) -> 
     (line,) = err.strip().splitlines()
     assert "cannot list Jobs in namespace 'kube-system'" in line and "403" in line
     assert kube_runs.sandbox.launches()[0].status == LaunchStatus.FAILED
+
+
+def test_a_server_restarted_follows_the_jobs_its_launch_left_running(
+    kube_cluster: cluster.KubeCluster, kube_runs: KubeRuns, tmp_path: Path,
+) -> None:
+    """`wonderland serve` stopped (SIGTERM) while a step runs leaves its Job running; started
+    again, it resumes the launch and follows that same Job to the end."""
+    server = ServerProcess(tmp_path / "server", f"sqlite:///{tmp_path / 'server.db'}",
+                           extra_args=kube_runs.options())
+    server.start()
+    document = kube_runs.write("nap.cwl", {"cwlVersion": "v1.2", **tool(
+        ["sh", "-c", "sleep 6; echo rested"], outputs={"out": {"type": "stdout"}})})
+    try:
+        with server.client() as wonderland:
+            launch = wonderland.submit(document)
+        store = Store(server.db_url)
+        try:
+            record = kube_runs.wait_for("the launch recorded", lambda: store.get_launch(launch.id))
+        finally:
+            store.close()
+        tag = launch_tag(record.id, LaunchFiles(record.work_dir).steps)
+        kube_runs.wait_for("its pod running", lambda: [
+            p for p in kube_runs.pods(tag) if p.status.phase == "Running"])
+        (before,) = kube_runs.jobs(tag)
+        assert server.stop() == 0
+        (during,) = kube_runs.jobs(tag)
+        assert during.metadata.uid == before.metadata.uid
+        assert during.metadata.deletion_timestamp is None
+        server.start()
+        with server.client() as wonderland:
+            done = wonderland.launch(launch.id).wait(timeout=120)
+            assert done.status == "SUCCEEDED", done
+            outputs = done.outputs(tmp_path / "outputs")
+            assert Path(outputs["out"]["path"]).read_text() == "rested\n"
+        (after,) = kube_runs.jobs(tag)
+        assert after.metadata.uid == before.metadata.uid
+    finally:
+        server.stop()
