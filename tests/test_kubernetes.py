@@ -534,3 +534,18 @@ def test_a_server_restarted_follows_the_jobs_its_launch_left_running(
         assert after.metadata.uid == before.metadata.uid
     finally:
         server.stop()
+
+
+def test_a_restarted_step_runs_as_a_new_job_of_the_next_attempt(kube_runs: KubeRuns) -> None:
+    """Retries are the engine's (`backoffLimit: 0`): --restart-attempts runs a failed step
+    again as a Job of its own, named after the attempt."""
+    flag = kube_runs.sandbox.root / "flag"
+    document = kube_runs.write("flaky.cwl", {"cwlVersion": "v1.2", **tool(
+        ["sh", "-c", 'if [ -e "$0" ]; then echo second; else touch "$0"; exit 2; fi', str(flag)],
+        outputs={"out": {"type": "stdout"}})})
+    code, out, err = kube_runs.run([document], "--restart-attempts", "1")
+    assert code == 0, err
+    assert Path(json.loads(out)["out"]["path"]).read_text() == "second\n"
+    jobs = sorted(kube_runs.jobs(kube_runs.launch()), key=lambda j: j.metadata.name)
+    assert [("-a1-" in j.metadata.name, j.status.failed, j.status.succeeded) for j in jobs] == [
+        (True, 1, None), (False, None, 1)]
