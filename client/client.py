@@ -137,10 +137,14 @@ class Client:
         labels: Mapping[str, str] | None = None,
         parallel: int = 0,
         restart_attempts: int = 0,
+        namespace: str = "",
+        default_image: str = "",
         progress: bool | None = None,
     ) -> Launch:
         """Pack `workflow`, upload the local files of `inputs` (a dict, or a YAML/JSON file)
-        and submit them; the launch runs on the server as soon as it has a slot."""
+        and submit them; the launch runs on the server as soon as it has a slot. `namespace`
+        and `default_image` choose, on a server running steps as Kubernetes Jobs, where its
+        Jobs go and the image of tools without a DockerRequirement (empty: the server's)."""
         from wonderland.client import documents  # cwltool's loader: only when submitting
 
         try:
@@ -160,7 +164,8 @@ class Client:
             cwl_document=document,
             job_order=json.dumps(order),
             labels=dict(labels or {}),
-            executor=pb.ExecutorOptions(parallel=parallel),
+            executor=pb.ExecutorOptions(parallel=parallel, namespace=namespace,
+                                        default_image=default_image),
             restart_attempts=restart_attempts,
         )
         response = self._call("submit", self._stub.SubmitPipeline,

@@ -72,6 +72,12 @@ def add_parsers(sub, positive_int, non_negative_int) -> None:
     submit.add_argument("--parallel", type=positive_int, default=0, metavar="N",
                         help="cores given to the launch's steps at once (default: the "
                              "server's)")
+    submit.add_argument("--namespace", default="", metavar="NS",
+                        help="on a server running steps as Kubernetes Jobs: the Jobs' namespace "
+                             "(default: the server's)")
+    submit.add_argument("--default-image", default="", metavar="IMAGE",
+                        help="on a server running steps as Kubernetes Jobs: the image of tools "
+                             "without a DockerRequirement (default: the server's)")
     submit.add_argument("--restart-attempts", type=non_negative_int, default=0, metavar="N",
                         help="run a failed step job again up to N times before the launch "
                              "fails")
@@ -156,6 +162,7 @@ def _submit(client, args: argparse.Namespace) -> int:
     launch = client.submit(
         args.workflow, args.job_order, name=args.name, labels=dict(args.labels),
         parallel=args.parallel, restart_attempts=args.restart_attempts,
+        namespace=args.namespace, default_image=args.default_image,
     )
     if not args.wait:
         print(launch.id)

@@ -4,6 +4,7 @@ and cheap to import (the CLI builds them without loading the executor)."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 
 @dataclasses.dataclass(frozen=True)
@@ -19,3 +20,13 @@ class KubernetesSettings:
     ttl_seconds_after_finished: int = 3600
     run_as_user: int = 1000
     run_as_group: int = 1000
+
+
+def launch_kubernetes_settings(server: KubernetesSettings | None, options: Any,
+                               ) -> KubernetesSettings | None:
+    """The server's settings with a launch's own namespace and default image (the Pipeline's
+    ExecutorOptions; empty fields keep the server's)."""
+    if server is None:
+        return None
+    return dataclasses.replace(server, namespace=options.namespace or server.namespace,
+                               default_image=options.default_image or server.default_image)

@@ -22,7 +22,7 @@ import time
 from wonderland.cwl.invocation import ToolSettings
 from wonderland.db import LaunchStatus, Store
 from wonderland.engine import preparation
-from wonderland.engine.kubernetes_settings import KubernetesSettings
+from wonderland.engine.kubernetes_settings import KubernetesSettings, launch_kubernetes_settings
 from wonderland.engine.launch_execution import Execution, Interrupted, execute
 from wonderland.engine.launch_records import kept_jobs
 from wonderland.engine.logs import setup_logging
@@ -138,7 +138,7 @@ def _run(store: Store, settings: RunnerSettings, launch_id: int) -> None:
         known_keys=resumed.known_keys,
         log_dir=files.logs,
         restart_attempts=pipeline.restart_attempts,
-        kubernetes=settings.kubernetes,
+        kubernetes=launch_kubernetes_settings(settings.kubernetes, pipeline.executor),
     ))
     shutil.rmtree(files.steps, ignore_errors=True)
 

@@ -48,6 +48,7 @@ MAX_PAGE = 1000
 MAX_RESTART_ATTEMPTS = 10
 WATCH_INTERVAL = 0.25
 _LABEL_KEY = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._/-]{0,61}[A-Za-z0-9])?")
+_NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
 
 class WonderlandServicer(wonderland_pb2_grpc.WonderlandServicer):
@@ -135,11 +136,19 @@ class WonderlandServicer(wonderland_pb2_grpc.WonderlandServicer):
             raise invalid(f"pipeline.restart_attempts: must be 0 to {MAX_RESTART_ATTEMPTS}")
         if pipeline.executor.parallel < 0:
             raise invalid("pipeline.executor.parallel: must be 0 (the server's default) or more")
-        if pipeline.executor.kind not in ("", "local"):
+        served = "local" if self.kubernetes is None else "kubernetes"
+        if pipeline.executor.kind not in ("", served):
             raise failed_precondition(
                 f"pipeline.executor.kind: {pipeline.executor.kind!r} is not available on this "
-                "server (it runs steps as local processes)"
+                f"server (it runs steps with the {served} executor)"
             )
+        if self.kubernetes is None and (pipeline.executor.namespace
+                                        or pipeline.executor.default_image):
+            raise failed_precondition("pipeline.executor: namespace and default_image need a "
+                                      "server that runs steps as Kubernetes Jobs")
+        if pipeline.executor.namespace and not _NAMESPACE.fullmatch(pipeline.executor.namespace):
+            raise invalid(f"pipeline.executor.namespace: {pipeline.executor.namespace!r} is not "
+                          "a Kubernetes namespace name (up to 63 lowercase letters, digits, '-')")
         for key, value in pipeline.labels.items():
             if not _LABEL_KEY.fullmatch(key) or len(value) > 255:
                 raise invalid(f"pipeline.labels: bad label {key!r} (keys: up to 63 letters, "

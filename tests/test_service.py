@@ -260,6 +260,29 @@ def test_bad_submissions_are_invalid_argument_and_write_nothing(
     assert launches == [], "a refused submission left its folder behind"
 
 
+@pytest.mark.parametrize("executor, detail", [
+    (pb.ExecutorOptions(kind="kubernetes"), "runs steps with the local executor"),
+    (pb.ExecutorOptions(namespace="team-a"), "need a server that runs steps as Kubernetes Jobs"),
+    (pb.ExecutorOptions(default_image="python:3.11"), "need a server that runs steps as"),
+])
+def test_executor_options_this_server_cannot_honour_are_refused(
+    small_limit_server: ServerProcess, pki: Pki, db_url: str, executor: pb.ExecutorOptions,
+    detail: str,
+) -> None:
+    channel, stub = _stub_for(small_limit_server, pki)
+    pipeline = pb.Pipeline(cwl_document=_valid_document(), name="x",
+                           job_order=json.dumps({"words": ["a"]}), executor=executor)
+    with channel, pytest.raises(grpc.RpcError) as refused:
+        stub.SubmitPipeline(pb.SubmitPipelineRequest(pipeline=pipeline), timeout=60)
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert detail in refused.value.details()
+    store = Store(db_url)
+    try:
+        assert store.list_launches() == []
+    finally:
+        store.close()
+
+
 @pytest.mark.parametrize("name", ["../escape", "/etc/passwd", "a/../../b", "", "a//b"])
 def test_upload_names_cannot_leave_the_work_area(
     server: ServerProcess, pki: Pki, name: str
