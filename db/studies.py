@@ -4,7 +4,8 @@ A study is found by its unique name and holds the settings it was started with (
 status and its owner (the client process running it). A trial row is written before its launch
 is submitted (RUNNING, no launch id yet), gets its launch id once submitted, and ends once:
 a COMPLETE or FAILED trial never changes again; CANCELLED (the study's own client stopped it)
-may run again under the same number when the study resumes.
+may run again under the same number when the study resumes, as may a RUNNING one without a
+launch id (its client died between recording it and submitting its launch).
 """
 
 from __future__ import annotations
@@ -103,13 +104,16 @@ class StudyStore:
         return in_transaction(self.engine, work)
 
     def add_trial(self, study_id: int, number: int, params: dict[str, Any], point: Any) -> None:
-        """Trial `number` as RUNNING, before its launch; a CANCELLED one starts again."""
+        """Trial `number` as RUNNING, before its launch; a CANCELLED one starts again, and so
+        does one whose client died before it recorded a launch."""
         def work(conn) -> None:
             values = {"state": "RUNNING", "params": json.dumps(params), "point": json.dumps(point),
                       "launch_id": None, "error": "", "started_at": _now(), "finished_at": None}
             again = conn.execute(study_trial.update().where(
                 study_trial.c.study_id == study_id, study_trial.c.number == number,
-                study_trial.c.state == "CANCELLED").values(**values)).rowcount
+                sa.or_(study_trial.c.state == "CANCELLED",
+                       sa.and_(study_trial.c.state == "RUNNING",
+                               study_trial.c.launch_id.is_(None)))).values(**values)).rowcount
             if not again:
                 conn.execute(study_trial.insert().values(study_id=study_id, number=number,
                                                          **values))

@@ -179,7 +179,7 @@ def test_a_hyperopt_space_is_refused_by_scikit_optimize(data: str, tmp_path: Pat
 
 
 CLIENT_SCRIPT = textwrap.dedent("""\
-    import sys
+    import json, sys
     from wonderland.client.hpo import optimize
 
     def ended(result):
@@ -187,27 +187,36 @@ CLIENT_SCRIPT = textwrap.dedent("""\
                                                    for r in result.records), flush=True)
 
     if __name__ == "__main__":  # the embedded engine's forkserver imports this module again
-        space = {"n_estimators": {"type": "int", "low": 100, "high": 300}}
-        optimize(space, "random_forest", sys.argv[1], algo="tpe", n_trials=6, parallel=2,
-                 seed=5, study_name="killed", db=sys.argv[2], progress=ended)
+        optimize(json.loads(sys.argv[3]), sys.argv[4], sys.argv[1], algo="tpe", n_trials=6,
+                 parallel=2, seed=5, max_failed=6, study_name="killed", db=sys.argv[2],
+                 progress=ended)
     """)
+FOREST_SPACE = {"n_estimators": {"type": "int", "low": 100, "high": 300}}
 
 
-def test_a_study_of_a_killed_client_resumes_without_rerunning_finished_trials(
-        data: str, tmp_path: Path, home: Path) -> None:
+def kill_client_after(ended: int, space: dict, model: str, data: str, tmp_path: Path) -> str:
+    """Run a study in a client process and SIGKILL it, with its embedded engine, once `ended`
+    trials ended (two more in flight); the database's URL."""
     script = tmp_path / "client.py"
     script.write_text(CLIENT_SCRIPT)
     url = db_url(tmp_path)
-    client = subprocess.Popen([sys.executable, str(script), data, url], stdout=subprocess.PIPE,
-                              text=True, start_new_session=True, env=dict(os.environ))
+    client = subprocess.Popen([sys.executable, str(script), data, url, json.dumps(space), model],
+                              stdout=subprocess.PIPE, text=True, start_new_session=True,
+                              env=dict(os.environ))
     try:
         for line in client.stdout:
-            if line.split() == ["ended", "2"]:
+            if line.split() == ["ended", str(ended)]:
                 break
-        os.killpg(client.pid, signal.SIGKILL)  # the client and its embedded engine
+        os.killpg(client.pid, signal.SIGKILL)
     finally:
         client.wait(60)
     assert client.returncode == -signal.SIGKILL
+    return url
+
+
+def test_a_study_of_a_killed_client_resumes_without_rerunning_finished_trials(
+        data: str, tmp_path: Path) -> None:
+    url = kill_client_after(2, FOREST_SPACE, "random_forest", data, tmp_path)
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         before = dict(conn.execute(sa.text(
@@ -215,9 +224,8 @@ def test_a_study_of_a_killed_client_resumes_without_rerunning_finished_trials(
     engine.dispose()
     assert len(before) >= 2
 
-    space = {"n_estimators": {"type": "int", "low": 100, "high": 300}}
-    result = optimize(space, "random_forest", data, algo="tpe", n_trials=6, parallel=2,
-                      seed=5, study_name="killed", db=url)
+    result = optimize(FOREST_SPACE, "random_forest", data, algo="tpe", n_trials=6, parallel=2,
+                      seed=5, max_failed=6, study_name="killed", db=url)
     assert [r.number for r in result.ordered] == list(range(6))
     assert all(r.state is TrialState.COMPLETE for r in result.records)
     assert {r.number: r.launch_id for r in result.records if r.number in before} == before
@@ -230,8 +238,25 @@ def test_a_study_of_a_killed_client_resumes_without_rerunning_finished_trials(
     assert len({r.launch_id for r in result.records}) == 6
 
     with pytest.raises(OptimizeError, match="exists with other settings \\(algo differ\\)"):
-        optimize(space, "random_forest", data, algo="gp", n_trials=6, study_name="killed",
-                 seed=5, db=url)
+        optimize(FOREST_SPACE, "random_forest", data, algo="gp", n_trials=6,
+                 study_name="killed", seed=5, max_failed=6, db=url)
+
+
+def test_failed_launches_of_a_killed_client_are_counted_on_resume(data: str,
+                                                                   tmp_path: Path) -> None:
+    failing = {"C": {"type": "categorical", "choices": [-1.0, -2.0]}}
+    url = kill_client_after(1, failing, "logistic_regression", data, tmp_path)
+    # the launches in flight at the kill fail under the next engine, and count
+    with pytest.raises(StudyError, match=r"trials failed \(max_failed=2\)") as stopped:
+        optimize(failing, "logistic_regression", data, algo="tpe", n_trials=6, parallel=2,
+                 seed=5, max_failed=2, study_name="killed", db=url)
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        states = list(conn.execute(sa.text("SELECT state FROM study_trial")).scalars())
+    engine.dispose()
+    failed = states.count("FAILED")  # the rest: launched after the kill, cancelled at the stop
+    assert failed >= 3 and set(states) <= {"FAILED", "CANCELLED"}
+    assert f"{failed} trials failed" in str(stopped.value)
 
 
 def test_a_study_on_a_server_over_mutual_tls_gets_the_same_trials_as_embedded(

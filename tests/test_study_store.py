@@ -46,5 +46,7 @@ def test_trials_are_recorded_before_launch_and_end_once(studies: StudyStore) -> 
     studies.cancel_trials(study, [1], "study stopped")
     assert [r.state for r in studies.trials(study)] == ["COMPLETE", "CANCELLED"]
     studies.add_trial(study, 1, {"C": 2.0}, [2.0])  # a cancelled trial runs again
+    studies.add_trial(study, 2, {"C": 3.0}, [3.0])
+    studies.add_trial(study, 2, {"C": 3.0}, [3.0])  # never launched: its client died
     assert [(r.number, r.state, r.error) for r in studies.trials(study)] == [
-        (0, "COMPLETE", ""), (1, "RUNNING", "")]
+        (0, "COMPLETE", ""), (1, "RUNNING", ""), (2, "RUNNING", "")]
