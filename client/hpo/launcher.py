@@ -83,9 +83,10 @@ class TrialLauncher:
         return launch.id
 
     def find(self, number: int) -> int | None:
-        """The newest launch of trial `number` (one a dead client submitted before it could
-        record the launch id), or None."""
-        found = self.client.list(labels={"study": self.study, "trial": str(number)}, limit=1)
+        """The newest launch of trial `number` that was not cancelled (one a dead client
+        submitted before it could record the launch id), or None."""
+        found = self.client.list(labels={"study": self.study, "trial": str(number)}, limit=1,
+                                 statuses=("PENDING", "RUNNING", "SUCCEEDED", "FAILED"))
         return found[0].id if found else None
 
     def poll(self, launch_ids: list[int]) -> list[Outcome]:
