@@ -1,6 +1,6 @@
 """Client of the Wonderland service: `Client` (gRPC, or an embedded engine) and its launches.
-Hyperparameter optimization (planned) builds on it. The names are loaded on first use, so that
-`wonderland.client.certificates` alone does not load gRPC and cwltool."""
+Hyperparameter optimization (`wonderland.client.hpo`) builds on it. The names are loaded on first
+use, so that `wonderland.client.certificates` alone does not load gRPC and cwltool."""
 
 from __future__ import annotations
 
