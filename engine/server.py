@@ -29,6 +29,7 @@ from wonderland.engine.kubernetes_settings import KubernetesSettings
 from wonderland.engine.launch_runner import RunnerSettings
 from wonderland.engine.launch_supervisor import Supervisor
 from wonderland.engine.logs import setup_logging
+from wonderland.engine.malformed_requests import MalformedRequestInterceptor
 from wonderland.engine.ownership import current_owner
 from wonderland.engine.serve_command import DEFAULT_PORT
 from wonderland.engine.servicer import WonderlandServicer
@@ -125,6 +126,7 @@ class RunningServer:
             # with a detail that names the limit (gRPC's own refusal says less)
             options=[("grpc.max_receive_message_length", 2 * settings.max_message_bytes),
                      ("grpc.so_reuseport", 0)],
+            interceptors=[MalformedRequestInterceptor()],
         )
         servicer = WonderlandServicer(
             self.store, self.supervisor, WorkArea(settings.work_dir),

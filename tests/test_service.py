@@ -260,6 +260,30 @@ def test_bad_submissions_are_invalid_argument_and_write_nothing(
     assert launches == [], "a refused submission left its folder behind"
 
 
+@pytest.mark.parametrize("method, streaming", [
+    ("SubmitPipeline", False), ("GetLaunch", False), ("UploadFile", True),
+])
+def test_bytes_that_are_not_the_message_are_invalid_argument(
+    small_limit_server: ServerProcess, pki: Pki, db_url: str, method: str, streaming: bool,
+) -> None:
+    channel, _ = _stub_for(small_limit_server, pki)
+    path = f"/wonderland.v1.Wonderland/{method}"
+    garbage = b"\xff\xff\xff\xff not a protobuf message"
+    with channel, pytest.raises(grpc.RpcError) as refused:
+        if streaming:
+            channel.stream_unary(path)(iter([garbage]), timeout=30)
+        else:
+            channel.unary_unary(path)(garbage, timeout=30)
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert refused.value.details() == (
+        f"{path}: the request is not a valid message for this method")
+    store = Store(db_url)
+    try:
+        assert store.list_launches() == []
+    finally:
+        store.close()
+
+
 @pytest.mark.parametrize("executor, detail", [
     (pb.ExecutorOptions(kind="kubernetes"), "runs steps with the local executor"),
     (pb.ExecutorOptions(namespace="team-a"), "need a server that runs steps as Kubernetes Jobs"),
