@@ -41,12 +41,22 @@ def reason_of(exc: DBAPIError) -> str:
 
 
 def database_url(url: str) -> sa.engine.URL:
+    """The SQLAlchemy URL of `--db`: an SQLite file or a PostgreSQL database; StoreError for
+    anything else (a typo, another database, SQLite in memory, which nothing could resume)."""
     try:
         parsed = sa.engine.make_url(url)
     except ArgumentError as exc:
         raise StoreError(f"--db: not a database URL: {url!r}") from exc
+    except ValueError as exc:  # a port that is not a number, an unclosed [ of an IPv6 host
+        raise StoreError(f"--db: not a database URL ({exc})") from exc
+    shown = safe_url(parsed)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg2")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise StoreError(f"--db: {shown}: use sqlite:///PATH or postgresql://USER:PASSWORD@HOST"
+                         ":PORT/DB")
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise StoreError(f"--db: {shown}: an SQLite URL needs a file, e.g. sqlite:///state.db")
     return parsed
 
 
@@ -63,8 +73,7 @@ def open_engine(url: str) -> Engine:
     """An engine for `url`; for SQLite, its folder is made and WAL and foreign keys are on."""
     parsed = database_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
+        os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
         engine = sa.create_engine(parsed)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -49,9 +49,12 @@ def run(args: argparse.Namespace) -> int:
     from wonderland.client import ClientError
     from wonderland.client.hpo import OptimizeError, StudyError, optimize
     from wonderland.client.hpo.spec import load_spec
+    from wonderland.db import StoreError
 
+    settings: dict[str, Any] = {}
     try:
         settings, output = load_spec(args.spec, {k: getattr(args, k) for k in OVERRIDES})
+        _writable_folder(output)  # before any trial, not after the study
         bar = _ProgressBar(settings.get("n_trials", 20), shown=not args.quiet and
                            sys.stderr.isatty())
         try:
@@ -59,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         finally:
             bar.close()
         _write_reports(result, output)
-    except (OptimizeError, StudyError, ClientError) as exc:
+    except (OptimizeError, StudyError, ClientError, StoreError) as exc:
         print(f"wonderland optimize: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
@@ -68,9 +71,23 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        study = settings.get("study_name")
+        print("wonderland optimize: interrupted" + (
+            f"; run again with --study {study} to resume" if study else ""), file=sys.stderr)
         return INTERRUPTED
     print(json.dumps(_best(result, output), indent=1))
+    if not result.complete:
+        print(f"wonderland optimize: no trial completed ({len(result.records)} failed); their "
+              f"errors are in {os.path.join(output, 'trials.csv')}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _writable_folder(folder: str) -> None:
+    """OSError unless `folder` exists (made here) and can be written to."""
+    os.makedirs(folder, exist_ok=True)
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(13, "permission denied", folder)
 
 
 def _best(result: Any, output: str) -> dict[str, Any]:

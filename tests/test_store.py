@@ -135,9 +135,17 @@ def test_reopening_a_database_keeps_its_data(db_url: str) -> None:
         second.close()
 
 
-def test_a_bad_database_url_is_a_store_error() -> None:
-    with pytest.raises(StoreError, match="not a database URL"):
-        Store("no such thing")
+@pytest.mark.parametrize("url, message", [
+    ("no such thing", "not a database URL: 'no such thing'"),
+    ("postgresql://u:p@127.0.0.1:notaport/db", "not a database URL (invalid literal"),
+    ("mysql://u:secret@db/x", "mysql://u:***@db/x: use sqlite:///PATH or postgresql://"),
+    ("sqlite:///", "an SQLite URL needs a file"),
+    ("sqlite://relative.db", "an SQLite URL needs a file"),
+])
+def test_a_bad_database_url_is_a_store_error(url: str, message: str) -> None:
+    with pytest.raises(StoreError, match="^--db: ") as refused:
+        Store(url)
+    assert message in str(refused.value) and "secret" not in str(refused.value)
 
 
 # -- launches -------------------------------------------------------------------------------------

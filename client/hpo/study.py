@@ -64,7 +64,7 @@ def optimize(
     `progress` is called with the result so far each time a trial ends."""
     goal = objective(metric, direction)
     for name, number, least in (("n_trials", n_trials, 1), ("parallel", parallel, 1),
-                                ("max_failed", max_failed, 0)):
+                                ("max_failed", max_failed, 0), ("seed", seed, 0)):
         if isinstance(number, bool) or not isinstance(number, int) or number < least:
             raise OptimizeError(f"{name}: must be an integer of at least {least}, got {number!r}")
     if timeout is not None and timeout <= 0:
