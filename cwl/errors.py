@@ -27,13 +27,24 @@ def _leaves(exc: SchemaSaladException) -> list[SchemaSaladException]:
 _JS_ERROR = re.compile(r"^\s*'?(?P<error>[A-Z]\w*Error: .+?)'?$", re.MULTILINE)
 
 
+_EVALUATION = re.compile(r"(?P<where>\S+:\d+:\d+): Expression evaluation error:\s*\n"
+                         r"(?:\S+:\d+:\d+: )?(?P<why>.*)")
+# what cwltool says when node printed nothing it could read: node's own error went to the log
+_NOT_A_REASON = ("script was:", "Expecting value:")
+
+
 def expression_error(text: str) -> str | None:
-    """The JavaScript error inside cwltool's report of a failed expression (which also
-    prints the whole generated script and node's stack)."""
+    """Where the expression is and why it failed, from cwltool's report of a failed
+    expression (which also prints the whole generated script and node's stack)."""
     if "script was:" not in text and "Expression evaluation error" not in text:
         return None
+    located = _EVALUATION.search(text)
     found = _JS_ERROR.search(text)
-    return f"expression failed: {found.group('error')}" if found else "expression failed"
+    why = found.group("error") if found else located.group("why").strip() if located else ""
+    if why.startswith(_NOT_A_REASON):
+        why = "run with --debug for node's error"
+    message = f"expression failed: {why}" if why else "expression failed"
+    return f"{located.group('where')}: {message}" if located else message
 
 
 def one_line(exc: BaseException) -> str:

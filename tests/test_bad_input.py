@@ -164,3 +164,20 @@ def test_no_launch_left_running(outcome: Outcome) -> None:
 def test_no_launch_recorded(outcome: Outcome) -> None:
     launches = outcome.sandbox.launches()
     assert [(launch.id, launch.status.name, launch.message) for launch in launches] == []
+
+
+@pytest.mark.parametrize("document, why", [
+    ("expression_without_js.cwl",
+     r"expression_without_js\.cwl:11:7: expression failed: Syntax error in parameter reference"),
+    ("expression_type_error.cwl",
+     r"expression_type_error\.cwl:12:7: expression failed: run with --debug"),
+])
+def test_a_failing_expression_says_where_and_why(sandbox: Sandbox, document: str,
+                                                 why: str) -> None:
+    """Found at run time, so the launch is recorded, and ends FAILED with the same line."""
+    result = sandbox.run((document,), cwd=BAD)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    (line,) = error_lines(result)
+    assert re.search(why, line), line
+    (launch,) = sandbox.launches()
+    assert launch.status == LaunchStatus.FAILED
