@@ -11,7 +11,8 @@ given back to a fresh optimizer: hyperopt's `misc.vals`, scikit-optimize's list,
 - hyperopt ("tpe", "random"): trial documents made by the algorithm's suggest function with
   `new_trial_ids`, as hyperopt's own asynchronous Trials classes get them; points in flight are
   RUNNING documents, which TPE leaves out of its model; a failure is a STATUS_FAIL result.
-- scikit-optimize ("gp", "forest"): `Optimizer(base_estimator="GP"/"RF")`; with points in
+- scikit-optimize ("gp", "forest"): `Optimizer` with `gp_minimize`'s defaults (a Gaussian
+  process, acquisition "gp_hedge") or `forest_minimize`'s (extra trees, "EI"); with points in
   flight, the next one is asked of a copy told those points at the best loss so far (the
   constant liar, cl_min); a failure is only forgotten.
 - Optuna ("optuna-tpe", "optuna-random", "optuna-cmaes"): `study.ask(distributions)` and
@@ -112,13 +113,14 @@ class HyperoptOptimizer:
 
 
 class SkoptOptimizer:
-    def __init__(self, space: SearchSpace, algo: str, base_estimator: str, seed: int) -> None:
+    def __init__(self, space: SearchSpace, algo: str, base_estimator: str, acquisition: str,
+                 seed: int) -> None:
         from skopt import Optimizer as Skopt
 
         self._dimensions = space.skopt(algo)
         self._names = [d.name for d in self._dimensions]
         self._optimizer = Skopt(self._dimensions, base_estimator=base_estimator,
-                                random_state=seed)
+                                acq_func=acquisition, random_state=seed)
         self._rng = np.random.default_rng(seed)
         self._pending: dict[int, list[Any]] = {}
         self._next_key = 0
@@ -198,7 +200,9 @@ def make_optimizer(algo: str, space: SearchSpace, *, seed: int, parallel: int) -
 
         return HyperoptOptimizer(space, (tpe if algo == "tpe" else rand).suggest, seed)
     if algo in ("gp", "forest"):
-        return SkoptOptimizer(space, algo, "GP" if algo == "gp" else "RF", seed)
+        if algo == "gp":
+            return SkoptOptimizer(space, algo, "GP", "gp_hedge", seed)
+        return SkoptOptimizer(space, algo, "ET", "EI", seed)
     from optuna import samplers
 
     if algo == "optuna-tpe":
