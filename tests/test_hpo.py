@@ -17,7 +17,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
@@ -153,6 +152,7 @@ def test_failed_trials_are_counted_and_max_failed_stops_the_study(data: str,
     ({"data": "missing.csv"}, "missing.csv: no such file"),
     ({"one_class": True}, "holds 1 class(es)"),
     ({"n_trials": 0}, "n_trials: must be an integer of at least 1"),
+    ({"seed": -4}, "seed: must be an integer of at least 0"),
 ])
 def test_bad_input_is_refused_before_any_trial_and_writes_nothing(
         kwargs: dict, message: str, data: str, tmp_path: Path) -> None:
@@ -161,12 +161,10 @@ def test_bad_input_is_refused_before_any_trial_and_writes_nothing(
         frame = dataset_frame("breast-cancer")
         kwargs["data"] = frame[frame["target"] == 1]
     arguments.update(kwargs)
-    started = time.monotonic()
     with pytest.raises(OptimizeError) as caught:
         optimize(arguments.pop("space"), arguments.pop("model"), arguments.pop("data"),
                  db=db_url(tmp_path), **arguments)
     assert message in str(caught.value) and "\n" not in str(caught.value)
-    assert time.monotonic() - started < 10
     assert not (tmp_path / "state.db").exists()
 
 
