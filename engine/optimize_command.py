@@ -84,10 +84,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _writable_folder(folder: str) -> None:
-    """OSError unless `folder` exists (made here) and can be written to."""
-    os.makedirs(folder, exist_ok=True)
-    if not os.access(folder, os.W_OK):
-        raise PermissionError(13, "permission denied", folder)
+    """OSError unless `folder` can be written to, or made where its nearest existing folder can
+    be written to; nothing is made here, so that bad input leaves no empty report folder."""
+    existing = os.path.abspath(folder)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise NotADirectoryError(20, "not a directory", existing)
+    if not os.access(existing, os.W_OK):
+        raise PermissionError(13, "permission denied", existing)
 
 
 def _best(result: Any, output: str) -> dict[str, Any]:
