@@ -52,9 +52,10 @@ def run(args: argparse.Namespace) -> int:
     from wonderland.db import StoreError
 
     settings: dict[str, Any] = {}
+    made: list[str] = []  # removed again unless the reports are written into them
     try:
         settings, output = load_spec(args.spec, {k: getattr(args, k) for k in OVERRIDES})
-        _writable_folder(output)  # before any trial, not after the study
+        made = _report_folder(output)  # before any trial, not after the study
         bar = _ProgressBar(settings.get("n_trials", 20), shown=not args.quiet and
                            sys.stderr.isatty())
         try:
@@ -62,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         finally:
             bar.close()
         _write_reports(result, output)
+        made = []
     except (OptimizeError, StudyError, ClientError, StoreError) as exc:
         print(f"wonderland optimize: {exc}", file=sys.stderr)
         return 1
@@ -75,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
         print("wonderland optimize: interrupted" + (
             f"; run again with --study {study} to resume" if study else ""), file=sys.stderr)
         return INTERRUPTED
+    finally:
+        _remove_empty(made)
     print(json.dumps(_best(result, output), indent=1))
     if not result.complete:
         print(f"wonderland optimize: no trial completed ({len(result.records)} failed); their "
@@ -83,16 +87,24 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _writable_folder(folder: str) -> None:
-    """OSError unless `folder` can be written to, or made where its nearest existing folder can
-    be written to; nothing is made here, so that bad input leaves no empty report folder."""
-    existing = os.path.abspath(folder)
-    while not os.path.exists(existing):
-        existing = os.path.dirname(existing)
-    if not os.path.isdir(existing):
-        raise NotADirectoryError(20, "not a directory", existing)
-    if not os.access(existing, os.W_OK):
-        raise PermissionError(13, "permission denied", existing)
+def _report_folder(folder: str) -> list[str]:
+    """Make `folder` (OSError if it cannot be: checked by making it, as a root user may write
+    anywhere os.access says); returns the folders made, innermost first."""
+    made = []
+    missing = os.path.abspath(folder)
+    while not os.path.exists(missing):
+        made.append(missing)
+        missing = os.path.dirname(missing)
+    os.makedirs(folder, exist_ok=True)
+    return made
+
+
+def _remove_empty(folders: list[str]) -> None:
+    for folder in folders:
+        try:
+            os.rmdir(folder)
+        except OSError:
+            return
 
 
 def _best(result: Any, output: str) -> dict[str, Any]:

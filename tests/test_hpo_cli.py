@@ -129,6 +129,8 @@ BAD = {
     "missing key": ({"model": None}, "model: missing"),
     "unknown key": ({"trials": 3}, "unknown key(s) trials"),
     "wrong type": ({"n_trials": "many"}, "n_trials: expected int, got 'many'"),
+    "negative seed": ({"seed": -4}, "seed: must be an integer of at least 0"),
+    "unwritable output": ({"output": "/proc/no-such-folder"}, "/proc/no-such-folder"),
 }
 
 
